@@ -1,0 +1,1 @@
+# dist fragment: filled in by the owner of dist/

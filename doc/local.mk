@@ -1,0 +1,1 @@
+# doc fragment: filled in by the owner of doc/

@@ -1,0 +1,1 @@
+# edge fragment: filled in by the owner of edge/

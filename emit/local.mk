@@ -1,0 +1,1 @@
+# emit fragment: filled in by the owner of emit/

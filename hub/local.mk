@@ -1,0 +1,1 @@
+# hub fragment: filled in by the owner of hub/
