@@ -4,4 +4,4 @@ noinst_LTLIBRARIES += common/libfhcommon.la
 common_libfhcommon_la_SOURCES = \
 	%reldir%/log.c %reldir%/log.h \
 	%reldir%/conf.c %reldir%/conf.h \
-	%reldir%/wire.h
+	%reldir%/wire.h %reldir%/event.h

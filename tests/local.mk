@@ -7,3 +7,4 @@ include tests/edge.mk
 include tests/e2e.mk
 include tests/fault.mk
 include tests/fuzz.mk
+include tests/browser.mk
