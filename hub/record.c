@@ -436,6 +436,8 @@ hub_time_parse(const char *s, uint32_t len, int64_t *ms)
 	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
 	    mi > 59 || sec > 60 || oh > 23 || om > 59)
 		return -1;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return -1;
 	if (sec == 60)
 		sec = 59; /* a leap second maps onto the second before */
 	int64_t t = days_from_civil(y, mo, d) * 86400000LL + h * 3600000LL +
