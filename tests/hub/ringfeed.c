@@ -138,7 +138,7 @@ gen_one(unsigned long long i, msgpack_sbuffer *sb, int *type)
 		case 7:
 			*type = FH_EV_HARDWARE_HEALTH;
 			msgpack_pack_map(&pk, 4);
-			snprintf(a, sizeof(a), "pump_%llu", i % 5);
+			snprintf(a, sizeof(a), "pump_%llu", (i / 10) % 5);
 			kstr(&pk, "component", a);
 			kstr(&pk, "status", i % 20 == 7 ? "degraded" : "ok");
 			key(&pk, "details");
