@@ -667,7 +667,7 @@ rd_be(const uint8_t *p, int n)
 	return v;
 }
 
-/* If P (already validated) starts a str, set *S/*N and return the header
+/* If P (already validated) starts a str, set *S and *N and return the header
  * size; else 0. */
 static size_t
 rd_str(const uint8_t *p, const char **s, size_t *n)

@@ -13,7 +13,7 @@
  *     "skipped" "cancelled"; hardware status: "ok" "degraded" "fault"
  *     "offline"; finish status: "completed" "failed" "stopped").  Strings
  *     rather than enums so that C code and JSON lines say the same thing;
- *   - *_mp/*_len is an already packed msgpack object (a map for meta,
+ *   - each (*_mp, *_len) pair is an already packed msgpack object (a map for meta,
  *     params, data, details and summary; any object for result): exactly
  *     one object of *_len bytes, string keys, UTF-8 strings, no bin/ext,
  *     nesting at most SHMRING_EVENT_MAX_DEPTH - 1.  It is checked without

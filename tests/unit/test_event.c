@@ -20,6 +20,9 @@
 #include "mpvalid.h"
 #include "shmring.h"
 
+/* A string literal and its length without the NUL. */
+#define LIT(s) s, sizeof(s) - 1
+
 /* ---- helpers ------------------------------------------------------------ */
 
 struct conv {
@@ -586,24 +589,24 @@ START_TEST(payload_check_rejects_bad_payloads)
 					   17, NULL, NULL), -EBADMSG);
 	/* duplicate key: {"level":"info","level":"info","message":"m"} */
 	ck_assert_int_eq(fh_event_check_mp(FH_EV_LOG,
-					   "\x83\xa5level\xa4info\xa5level\xa4info"
-					   "\xa7message\xa1m", 34, NULL, &err),
+					   LIT("\x83\xa5level\xa4info\xa5level\xa4info"
+					   "\xa7message\xa1m"), NULL, &err),
 			 -EBADMSG);
 	ck_assert_str_eq(err.field, "level");
 	/* unknown keys are ignored (newer producers) */
 	ck_assert_int_eq(fh_event_check_mp(FH_EV_LOG,
-					   "\x83\xa5level\xa4info\xa3new\x01"
-					   "\xa7message\xa1m", 26, NULL, NULL),
+					   LIT("\x83\xa5level\xa4info\xa3new\x01"
+					   "\xa7message\xa1m"), NULL, NULL),
 			 0);
 	/* a map key that is not a string */
 	ck_assert_int_eq(fh_event_check_mp(FH_EV_LOG,
-					   "\x83\xa5level\xa4info\x01\x01"
-					   "\xa7message\xa1m", 23, NULL, NULL),
+					   LIT("\x83\xa5level\xa4info\x01\x01"
+					   "\xa7message\xa1m"), NULL, NULL),
 			 -EBADMSG);
 	/* invalid UTF-8 in the message */
 	ck_assert_int_eq(fh_event_check_mp(FH_EV_LOG,
-					   "\x82\xa5level\xa4info"
-					   "\xa7message\xa1\xff", 20, NULL, NULL),
+					   LIT("\x82\xa5level\xa4info"
+					   "\xa7message\xa1\xff"), NULL, NULL),
 			 -EBADMSG);
 }
 END_TEST
