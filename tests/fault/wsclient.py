@@ -197,8 +197,6 @@ class Client:
                     # events are live pushes the resume may repeat once.
                     limit = max([s_init] + pre)
                     if seq > limit:
-                        if seq in self.received:
-                            self.dups.append(seq)
                         pre.append(seq)
                         self.deliver(m, conn)
                         self.pre_allowed.add(seq)
