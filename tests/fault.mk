@@ -18,3 +18,4 @@ TESTS += $(FAULT_TESTS)
 EXTRA_DIST += $(FAULT_TESTS) %reldir%/fault/lib.sh \
 	%reldir%/fault/wsclient.py %reldir%/fault/check.py \
 	%reldir%/fault/churn.py
+CLEANFILES += %reldir%/fault/.lock

@@ -98,6 +98,11 @@ fault_init() {
 	for b in "$HUB_BIN" "$EDGE_BIN" "$PROD_BIN"; do
 		[ -x "$b" ] || fault_skip "$(basename "$b") not built"
 	done
+	# One fault test at a time (make check -j runs scripts in parallel):
+	# they measure latencies on a 2-CPU machine and each loads it fully.
+	# Children never inherit the lock's descriptor (9>&- below).
+	exec 9>"$top_builddir/tests/fault/.lock"
+	flock -w 600 9 || fault_hard "another fault test holds the lock for 10 min"
 	RUN=$(mktemp -d "${TMPDIR:-/tmp}/fhfault-$FAULT_NAME.XXXXXX") || fault_hard "mktemp"
 	chmod 0700 "$RUN"
 	trap fault_cleanup EXIT
@@ -184,7 +189,7 @@ fault_wait_healthy() {
 # until the hub runs and every edge is linked to it.
 fault_start() {
 	local i port
-	supervisord -n -c "$RUN/supervisord.conf" > "$RUN/log/supervisord.out" 2>&1 &
+	supervisord -n -c "$RUN/supervisord.conf" > "$RUN/log/supervisord.out" 2>&1 9>&- &
 	SUP_PID=$!
 	for i in $(seq 100); do [ -S "$RUN/supervisor.sock" ] && break; sleep 0.1; done
 	[ -S "$RUN/supervisor.sock" ] || fault_hard "supervisord did not start"
@@ -216,7 +221,7 @@ fault_clients() {
 	${FAULT_CLIENT_PREFIX:-} $PY "$FAULT_SRC/wsclient.py" "${args[@]}" \
 		--per-url "${FAULT_PER_URL:-2}" --out "$RUN/clients.json" \
 		--ready-file "$RUN/clients.ready" --target-file "$RUN/target" \
-		--timeout "${FAULT_CLIENT_TIMEOUT:-150}" 2> "$RUN/clients.err" &
+		--timeout "${FAULT_CLIENT_TIMEOUT:-150}" 2> "$RUN/clients.err" 9>&- &
 	CLIENTS_PID=$!
 	FAULT_PIDS+=("$CLIENTS_PID")
 	for _ in $(seq 150); do
@@ -232,7 +237,7 @@ fault_clients() {
 fault_producer() {
 	local run=$1; shift
 	"$PROD_BIN" --ring "$RING" --run-id "$run" "$@" \
-		> "$RUN/prod$run.out" 2> "$RUN/prod$run.err" &
+		> "$RUN/prod$run.out" 2> "$RUN/prod$run.err" 9>&- &
 	PROD_PID=$!
 	FAULT_PIDS+=("$PROD_PID")
 	fault_log "producer run $run started (pid $PROD_PID): $*"

@@ -19,7 +19,7 @@ sleep 9
 fault_mark loaded
 nice -n 19 $PY "$FAULT_SRC/churn.py" --url "ws://127.0.0.1:$E0/ws/flow" \
 	--clients 200 --duration 10 --stalled-url "ws://127.0.0.1:$E0/ws/flow" \
-	> "$RUN/churn.out" 2> "$RUN/churn.err" &
+	> "$RUN/churn.out" 2> "$RUN/churn.err" 9>&- &
 CHURN_PID=$!
 FAULT_PIDS+=("$CHURN_PID")
 wait "$CHURN_PID"
