@@ -35,3 +35,5 @@ flowhub_edge_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) $(MSGPACK_CFLAGS) \
 flowhub_edge_LDADD = edge/libedge.la
 
 dist_man_MANS += doc/flowhub-edge.8
+
+include edge/www/local.mk
