@@ -139,7 +139,7 @@ edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
 		e->m.slow_closes++;
 		log_info("closing slow client %s (%s): queue over its limit",
 			 c->id[0] ? c->id : "-", c->addr);
-		edge_client_close(c, LWS_CLOSE_STATUS_TRY_AGAIN_LATER,
+		edge_client_close(c, 1013,
 				  "try again later");
 	} else {
 		edge_client_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,

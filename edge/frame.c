@@ -41,12 +41,13 @@ edge_iso_now(char out[32])
 {
 	struct timespec ts;
 	struct tm tm;
-	char tmp[24];
+	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 32, "%s.%03ldZ", tmp, ts.tv_nsec / 1000000);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03uZ",
+		 (unsigned)(ts.tv_nsec / 1000000) % 1000u);
 }
 
 int
@@ -196,7 +197,7 @@ int
 edge_frame_env(struct edge_frame **out, const struct edge_env *env,
 	       size_t max_bytes)
 {
-	uint32_t stack[64], *ids = stack, i;
+	uint32_t stack[64] = {0}, *ids = stack, i;
 	struct edge_mpr r = env->ids, d = env->data;
 	uint64_t id;
 	int rc;

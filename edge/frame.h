@@ -95,8 +95,6 @@ void edge_iso_now(char out[32]);
 /* Frames allocated and not yet freed (for tests and metrics). */
 extern long edge_frames_live;
 
-#endif /* EDGE_FRAME_H */
-
 /* A hub envelope [seq, type, data, ids] (common/wire.h), validated. */
 struct edge_env {
 	uint64_t seq;
@@ -115,3 +113,5 @@ int edge_env_read(struct edge_mpr *r, struct edge_env *env);
 /* Build the frame of ENV (see edge_frame_event). */
 int edge_frame_env(struct edge_frame **out, const struct edge_env *env,
 		   size_t max_bytes);
+
+#endif /* EDGE_FRAME_H */

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <libwebsockets.h>
+#include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 

@@ -132,7 +132,7 @@ static struct lws_protocols protocols[] = {
 	{"http", http_cb, sizeof(struct edge_http), 0, 0, NULL, 0},
 	{"flow", flow_cb, sizeof(struct edge_client), 4096, 0, NULL, 0},
 	{"edge-listen", listen_cb, 0, 0, 0, NULL, 0},
-	LWS_PROTOCOL_LIST_TERM
+	{NULL, NULL, 0, 0, 0, NULL, 0}
 };
 
 static const struct lws_protocol_vhost_options pvo_default = {
