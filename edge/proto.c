@@ -143,7 +143,7 @@ edge_proto_parse(const char *buf, size_t len, struct edge_cmd *cmd,
 
 	memset(cmd, 0, sizeof(*cmd));
 	memset(err, 0, sizeof(*err));
-	msg = json_loadb(buf, len, 0, &jerr);
+	msg = json_loadb(buf, len, JSON_DECODE_ANY, &jerr);
 	if (msg == NULL)
 		return fail(err, "invalid_json", NULL, "message is not valid JSON");
 	if (!json_is_object(msg)) {
