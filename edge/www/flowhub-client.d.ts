@@ -73,6 +73,13 @@ export interface LogFilters {
 	module?: string;
 }
 
+/** What subscribeLogs() accepts: it normalizes to LogFilters. */
+export interface LogFiltersInput {
+	level?: readonly string[];
+	tag?: string | null;
+	module?: string | null;
+}
+
 /* ---------- client -> server ---------- */
 
 export interface IdentifyClientMessage {
@@ -375,7 +382,8 @@ export declare class FlowhubClient {
 	url(): string;
 	send(msg: ClientMessage): boolean;
 	requestInitialState(): boolean;
-	subscribeLogs(filters?: LogFilters): boolean;
+	/** unknown levels and empty strings are dropped before sending */
+	subscribeLogs(filters?: LogFiltersInput): boolean;
 	unsubscribeLogs(): boolean;
 	sendHardwareHealth(component: string, status: HardwareStatus, details?: JsonObject): boolean;
 	clearLogs(): void;

@@ -28,9 +28,12 @@
  * back while the replay arrives.  It is applied when an event newer than
  * the greeting arrives before the replay reached it (the edge sends in
  * order, so the replay is not coming), when the resume timer fires, or it
- * is dropped once the replay has caught up with it.  A second snapshot on
- * the same connection is the answer to a resume that was too old and is
- * taken as is.  On `gap` the client asks for a fresh state.
+ * is dropped once the replay has caught up with it.  A greeting that is
+ * not newer than lastSeq is ignored: the edge continues after `since`, so
+ * rolling back to it would lose the events in between.  A second snapshot
+ * on the same connection is the answer to a resume that was too old (or a
+ * new stream after the hub lost its state) and is taken as is.  On `gap`
+ * the client asks for a fresh state.
  *
  * One connection per page: getFlowhubClient() returns a module-level
  * instance, so views of a single-page application share it across
@@ -389,13 +392,19 @@ export class FlowModel {
 		const first = !this.greeted;
 		this.greeted = true;
 		const r = this.resume;
-		if (r && first && seq > r.since) {
-			/* greeting newer than what we have: wait for the replay */
-			r.pending = { ...data, seq };
+		if (r && first) {
+			if (seq > r.since) {
+				/* greeting newer than what we have: wait for the replay */
+				r.pending = { ...data, seq };
+				return [];
+			}
+			/* greeting not newer than our state: the edge continues
+			 * after `since`, so taking it would lose what lies between */
+			this.resume = null;
 			return [];
 		}
-		/* a greeting not newer than lastSeq, the answer to a too-old
-		 * resume, or a requested state: take it */
+		/* the answer to a too-old resume, a requested state, or a new
+		 * stream the edge started for everyone: take it */
 		this.resume = null;
 		return this.applySnapshot({ ...data, seq });
 	}
@@ -490,8 +499,13 @@ export class FlowModel {
 				h = applyExecutedToHistory(h, { blockId: b.blockId, status: 'cancelled',
 					timing: b.timing });
 			s.actionHistory = h;
-			s.executionContext = { ...s.executionContext, status: d.status || 'completed',
+			const ctx = { ...s.executionContext, status: d.status || 'completed',
 				endTime, summary: d.summary };
+			/* the hub reports its final counters with the event */
+			for (const k of ['startTime', 'blocksStarted', 'blocksCompleted', 'blocksFailed'])
+				if (d[k] !== undefined && d[k] !== null)
+					ctx[k] = d[k];
+			s.executionContext = ctx;
 			return ['activeBlocks', 'recentBlocks', 'actionHistory', 'executionContext'];
 		}
 		case 'hardware_health_update': {
@@ -738,6 +752,12 @@ export class FlowhubClient {
 		if (!msg || typeof msg !== 'object')
 			return;
 		const s = this.state;
+		if (this.greetingTimer && (msg.type === 'initial_execution_state' ||
+		    (EVENT_TYPES.includes(msg.type) && s.haveState))) {
+			/* the stream flows: no need to ask for the state */
+			clearTimeout(this.greetingTimer);
+			this.greetingTimer = null;
+		}
 		switch (msg.type) {
 		case 'pong': {
 			const t = this.pings.shift();
@@ -766,10 +786,6 @@ export class FlowhubClient {
 			this.changed(['lastError']);
 			break;
 		case 'initial_execution_state':
-			if (this.greetingTimer) {
-				clearTimeout(this.greetingTimer);
-				this.greetingTimer = null;
-			}
 			/* a working connection: the next outage starts at 0.5 s again */
 			this.attempt = 0;
 			this.changed(this.model.handle(msg));

@@ -309,12 +309,23 @@ describe('seq', () => {
 		assert.equal(m.state.lastSeq, 4);
 	});
 
-	test('resume: a greeting not newer than lastSeq is taken at once', () => {
+	test('resume: a greeting older than lastSeq is ignored, the replay goes on', () => {
 		const m = new FlowModel();
-		m.handle(snapshot(7));
+		m.handle(snapshot(0));
+		m.handle(started(1, 'a'));
+		m.handle(started(2, 'b'));
+		m.handle(started(3, 'c'));
 		m.connectionOpened();
-		m.handle(snapshot(7));
+		/* the edge's cached state lags behind what this client saw */
+		assert.deepEqual(m.handle(snapshot(1, { active: [] })), []);
 		assert.equal(m.resuming, false);
+		assert.equal(m.state.lastSeq, 3);
+		m.handle(started(4, 'd'));
+		assert.deepEqual(ids(m.state.actionHistory), ['d', 'c', 'b', 'a']);
+		/* a later state (too-old answer, new stream) is taken */
+		m.handle(snapshot(2));
+		assert.equal(m.state.lastSeq, 2);
+		assert.equal(m.state.actionHistory.length, 0);
 	});
 
 	test('a first connection takes the greeting', () => {
