@@ -27,12 +27,12 @@ edge_libedge_la_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) $(MSGPACK_CFLAGS) \
 edge_libedge_la_LIBADD = common/libfhcommon.la $(LWS_LIBS) $(MSGPACK_LIBS) \
 	$(JANSSON_LIBS) $(NNG_LIBS) -lm
 
-bin_PROGRAMS += flowhub-edge
-flowhub_edge_SOURCES = %reldir%/main.c
-flowhub_edge_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/edge
-flowhub_edge_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) $(MSGPACK_CFLAGS) \
+bin_PROGRAMS += edge/flowhub-edge
+edge_flowhub_edge_SOURCES = %reldir%/main.c
+edge_flowhub_edge_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/edge
+edge_flowhub_edge_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) $(MSGPACK_CFLAGS) \
 	$(JANSSON_CFLAGS)
-flowhub_edge_LDADD = edge/libedge.la
+edge_flowhub_edge_LDADD = edge/libedge.la
 
 dist_man_MANS += doc/flowhub-edge.8
 
