@@ -1,1 +1,38 @@
-# tests fragment: filled in by the owner of tests/
+# Fuzz targets (tests/fuzz/fuzz_*.c, each an LLVMFuzzerTestOneInput).
+#
+# Every target is built twice:
+#  - tests/fuzz/replay_NAME: the target + a plain main (replay.c) that
+#    runs the committed corpus tests/fuzz/corpus/NAME.  Any compiler;
+#    registered in TESTS so `make check` replays every seed and every
+#    regression input on each build (under ASan in tools/check --asan).
+#  - tests/fuzz/fuzz_NAME: the libFuzzer binary, only with
+#    ./configure --enable-fuzz CC=clang, built by `make fuzz` (it is an
+#    EXTRA_PROGRAM, so plain `make` does not build it).  tools/check
+#    --fuzz runs each for a fixed time.
+FUZZ_PROGS =
+
+check_PROGRAMS += tests/fuzz/replay_conf
+TESTS += tests/fuzz/replay_conf
+tests_fuzz_replay_conf_SOURCES = %reldir%/fuzz/fuzz_conf.c %reldir%/fuzz/replay.c
+tests_fuzz_replay_conf_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"conf"'
+tests_fuzz_replay_conf_LDADD = common/libfhcommon.la
+
+if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_conf
+tests_fuzz_fuzz_conf_SOURCES = %reldir%/fuzz/fuzz_conf.c
+tests_fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_conf_LDADD = common/libfhcommon.la
+endif
+
+EXTRA_PROGRAMS += $(FUZZ_PROGS)
+CLEANFILES += $(FUZZ_PROGS)
+EXTRA_DIST += %reldir%/fuzz/corpus %reldir%/fuzz/run.sh \
+	%reldir%/fuzz/tsan.sh %reldir%/fuzz/conf.dict
+
+.PHONY: fuzz
+if ENABLE_FUZZ
+fuzz: $(FUZZ_PROGS)
+else
+fuzz:
+	@echo "make fuzz: configure with --enable-fuzz CC=clang" >&2; exit 1
+endif
