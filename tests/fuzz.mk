@@ -17,7 +17,31 @@ tests_fuzz_replay_conf_SOURCES = %reldir%/fuzz/fuzz_conf.c %reldir%/fuzz/replay.
 tests_fuzz_replay_conf_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"conf"'
 tests_fuzz_replay_conf_LDADD = common/libfhcommon.la
 
+check_PROGRAMS += tests/fuzz/replay_ring
+TESTS += tests/fuzz/replay_ring
+tests_fuzz_replay_ring_SOURCES = %reldir%/fuzz/fuzz_ring.c %reldir%/fuzz/replay.c
+tests_fuzz_replay_ring_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ring"'
+tests_fuzz_replay_ring_LDADD = shmring/libshmring.la
+
+check_PROGRAMS += tests/fuzz/replay_event
+TESTS += tests/fuzz/replay_event
+tests_fuzz_replay_event_SOURCES = %reldir%/fuzz/fuzz_event.c %reldir%/fuzz/replay.c
+tests_fuzz_replay_event_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"event"'
+tests_fuzz_replay_event_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_replay_event_LDADD = common/libfhcommon.la $(MSGPACK_LIBS) $(JANSSON_LIBS)
+
 if ENABLE_FUZZ
+FUZZ_PROGS += tests/fuzz/fuzz_event
+tests_fuzz_fuzz_event_SOURCES = %reldir%/fuzz/fuzz_event.c
+tests_fuzz_fuzz_event_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_event_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_event_LDADD = common/libfhcommon.la $(MSGPACK_LIBS) $(JANSSON_LIBS)
+
+FUZZ_PROGS += tests/fuzz/fuzz_ring
+tests_fuzz_fuzz_ring_SOURCES = %reldir%/fuzz/fuzz_ring.c
+tests_fuzz_fuzz_ring_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_ring_LDADD = shmring/libshmring.la
+
 FUZZ_PROGS += tests/fuzz/fuzz_conf
 tests_fuzz_fuzz_conf_SOURCES = %reldir%/fuzz/fuzz_conf.c
 tests_fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
@@ -27,7 +51,8 @@ endif
 EXTRA_PROGRAMS += $(FUZZ_PROGS)
 CLEANFILES += $(FUZZ_PROGS)
 EXTRA_DIST += %reldir%/fuzz/corpus %reldir%/fuzz/run.sh \
-	%reldir%/fuzz/tsan.sh %reldir%/fuzz/conf.dict
+	%reldir%/fuzz/tsan.sh %reldir%/fuzz/conf.dict \
+	%reldir%/fuzz/event.dict
 
 .PHONY: fuzz
 if ENABLE_FUZZ
