@@ -1114,6 +1114,7 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 	struct shmring__hdr *h = r->h;
 	uint64_t pos = r->cursor;
 	unsigned n = 0;
+	int err = 0;
 
 	while (n < max) {
 		uint64_t off = pos & r->mask;
@@ -1125,16 +1126,16 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 			uint64_t tail = atomic_load_explicit(&h->tail, ACQ);
 
 			if (tail < pos || tail - pos > r->cap) {
-				r->cursor = pos;
-				return fail(-EPROTO, "tail %llu behind the cursor %llu",
-					    (unsigned long long)tail,
-					    (unsigned long long)pos);
+				err = fail(-EPROTO, "tail %llu inconsistent with the cursor %llu",
+					   (unsigned long long)tail,
+					   (unsigned long long)pos);
+				goto bad;
 			}
 			r->tail_seen = tail;
 			if (tail == pos) {
 				if (len != 0) {
-					r->cursor = pos;
-					return -EBADMSG;
+					err = -EBADMSG; /* a claim beyond the tail */
+					goto bad;
 				}
 				break; /* empty */
 			}
@@ -1143,8 +1144,8 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 			int64_t skip = stalled(r, pos, w);
 
 			if (skip < 0) {
-				r->cursor = pos;
-				return (int)skip;
+				err = (int)skip;
+				goto bad;
 			}
 			if (skip == 0)
 				break;
@@ -1154,21 +1155,21 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 		}
 		size = align8((uint64_t)len);
 		if (len < SHMRING__REC_HDR || size > r->cap - off) {
-			r->cursor = pos;
-			return -EBADMSG;
+			err = -EBADMSG;
+			goto bad;
 		}
 		if (past_tail(pos, size, r->tail_seen)) {
 			r->tail_seen = atomic_load_explicit(&h->tail, ACQ);
 			if (past_tail(pos, size, r->tail_seen)) {
-				r->cursor = pos;
-				return -EBADMSG;
+				err = -EBADMSG;
+				goto bad;
 			}
 		}
 		type = word_type(w);
 		if (type > 0) {
 			if ((uint32_t)len - SHMRING__REC_HDR > r->max_record) {
-				r->cursor = pos;
-				return -EBADMSG;
+				err = -EBADMSG;
+				goto bad;
 			}
 			pos += size;
 			r->cursor = pos;
@@ -1179,12 +1180,12 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 		}
 		if (type == SHMRING__T_PAD) {
 			if (off + size != r->cap) {
-				r->cursor = pos;
-				return -EBADMSG;
+				err = -EBADMSG;
+				goto bad;
 			}
 		} else if (type != SHMRING__T_ABORT && type != SHMRING__T_SKIP) {
-			r->cursor = pos;
-			return -EBADMSG;
+			err = -EBADMSG;
+			goto bad;
 		}
 		pos += size;
 		r->cursor = pos;
@@ -1194,6 +1195,10 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 		r->stall_since = 0;
 	}
 	return (int)n;
+bad:
+	/* The cursor stays at the bad record; what came before it counts. */
+	r->cursor = pos;
+	return n > 0 ? (int)n : err;
 }
 
 SHMRING_EXTERN int
