@@ -48,6 +48,13 @@ tests_fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_conf_LDADD = common/libfhcommon.la
 endif
 
+# Threads on one ring in one process, for ThreadSanitizer (tsan.sh runs
+# it in a -fsanitize=thread build); make check runs it as a plain test.
+check_PROGRAMS += tests/fuzz/ring_threads
+TESTS += tests/fuzz/ring_threads
+tests_fuzz_ring_threads_SOURCES = %reldir%/fuzz/ring_threads.c
+tests_fuzz_ring_threads_LDADD = shmring/libshmring.la $(PTHREAD_LIBS)
+
 EXTRA_PROGRAMS += $(FUZZ_PROGS)
 CLEANFILES += $(FUZZ_PROGS)
 EXTRA_DIST += %reldir%/fuzz/corpus %reldir%/fuzz/run.sh \
