@@ -203,6 +203,15 @@ align8(uint64_t n)
 	return (n + (SHMRING__ALIGN - 1)) & ~(uint64_t)(SHMRING__ALIGN - 1);
 }
 
+/* Does [pos, pos + size) reach past TAIL?  Written without pos + size,
+ * which a hostile segment can push past 2^64: the cursor would then wrap
+ * and go round the data area for ever. */
+static inline bool
+past_tail(uint64_t pos, uint64_t size, uint64_t tail)
+{
+	return tail < pos || size > tail - pos;
+}
+
 static inline _Atomic uint64_t *
 hdr_at(const struct shmring *r, uint64_t pos)
 {
@@ -1089,9 +1098,9 @@ stalled(struct shmring *r, uint64_t pos, uint64_t w)
 	}
 	if (!dead && !timeout)
 		return 0;
-	if (pos + size > r->tail_seen)
+	if (past_tail(pos, size, r->tail_seen))
 		r->tail_seen = atomic_load_explicit(&h->tail, ACQ);
-	if (pos + size > r->tail_seen)
+	if (past_tail(pos, size, r->tail_seen))
 		return -EPROTO;
 	/* A producer that commits right now wins the race and is read. */
 	if (!atomic_compare_exchange_strong(hdr_at(r, pos), &w,
@@ -1167,9 +1176,9 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 			err = -EBADMSG;
 			goto bad;
 		}
-		if (pos + size > r->tail_seen) {
+		if (past_tail(pos, size, r->tail_seen)) {
 			r->tail_seen = atomic_load_explicit(&h->tail, ACQ);
-			if (pos + size > r->tail_seen) {
+			if (past_tail(pos, size, r->tail_seen)) {
 				err = -EBADMSG;
 				goto bad;
 			}
