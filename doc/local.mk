@@ -1,1 +1,1 @@
-# doc fragment: filled in by the owner of doc/
+# Documentation shipped in the tarball; man pages are listed by the fragment of the program they describe.

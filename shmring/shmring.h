@@ -80,6 +80,7 @@ struct shmring_stats {
 struct shmring_claim {
 	void *data;
 	uint32_t len;
+	int32_t type; /* the record type, published at commit; opaque */
 	uint64_t pos; /* position of the record header; opaque */
 };
 
