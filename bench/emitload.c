@@ -99,6 +99,13 @@ kind_of(uint64_t i)
 	}
 }
 
+/* The block a started/executed event belongs to: both share one id. */
+static uint64_t
+block_of(uint64_t i)
+{
+	return cfg.mix == MIX_MIXED ? i / 3 : i / 2;
+}
+
 struct out {
 	struct shmring *r;
 	char *line;
@@ -114,8 +121,7 @@ emit_ring(struct out *o, int kind, uint64_t i, uint64_t t)
 	size_t n = pack_tns(mp, t);
 	const char *text = o->padding ? o->padding : "Reading EC sensor";
 
-	snprintf(id, sizeof(id), "b%" PRIu64, kind == SHMRING_EV_BLOCK_EXECUTED ?
-	    i - 1 : i);
+	snprintf(id, sizeof(id), "b%" PRIu64, block_of(i));
 	switch (kind) {
 	case SHMRING_EV_BLOCK_STARTED:
 		return shmring_emit_block_started(o->r, id, "sensor", "EC",
@@ -134,7 +140,7 @@ static int
 emit_json(struct out *o, int kind, uint64_t i, uint64_t t)
 {
 	const char *text = o->padding ? o->padding : "Reading EC sensor";
-	uint64_t b = kind == SHMRING_EV_BLOCK_EXECUTED ? i - 1 : i;
+	uint64_t b = block_of(i);
 	int n;
 
 	for (;;) {
@@ -352,6 +358,8 @@ main(int argc, char **argv)
 			after = now_ns(CLOCK_MONOTONIC);
 			if (rc != SHMRING_FULL || !cfg.wait_full)
 				break;
+			if (t_end && after >= t_end)
+				break;
 			retries++;
 			ts.tv_sec = 0;
 			ts.tv_nsec = 20000;
@@ -380,6 +388,9 @@ main(int argc, char **argv)
 	if (cfg.json)
 		fflush(stdout);
 	elapsed = (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	/* Paced: the run lasts until the next event would have been due. */
+	if (period && elapsed < (double)(i * period) / 1e9)
+		elapsed = (double)(i * period) / 1e9;
 
 	fprintf(stderr, "{\"tool\":\"emitload\",");
 	if (cfg.label)

@@ -6,21 +6,17 @@
 #   emitload  paced producer into the ring (or JSON lines for the baseline)
 # bench/run drives them against flowhub and the Node.js baseline.
 
-EXTRA_PROGRAMS += %reldir%/wsload %reldir%/emitload
+EXTRA_PROGRAMS += %reldir%/wsload
 
 %canon_reldir%_wsload_SOURCES = %reldir%/wsload.c %reldir%/wskey.c \
 	%reldir%/wskey.h %reldir%/hist.c %reldir%/hist.h
 %canon_reldir%_wsload_LDADD = $(PTHREAD_LIBS)
 
-%canon_reldir%_emitload_SOURCES = %reldir%/emitload.c %reldir%/hist.c \
-	%reldir%/hist.h
-%canon_reldir%_emitload_LDADD = shmring/libshmring.la
-
-CLEANFILES += %reldir%/wsload$(EXEEXT) %reldir%/emitload$(EXEEXT)
+CLEANFILES += %reldir%/wsload$(EXEEXT)
 
 dist_noinst_SCRIPTS += %reldir%/run
-EXTRA_DIST += %reldir%/report.py %reldir%/baseline/server.js \
+EXTRA_DIST += %reldir%/emitload.c %reldir%/report.py %reldir%/baseline/server.js \
 	%reldir%/baseline/package.json %reldir%/baseline/package-lock.json
 
 .PHONY: bench
-bench: %reldir%/wsload$(EXEEXT) %reldir%/emitload$(EXEEXT)
+bench: %reldir%/wsload$(EXEEXT)

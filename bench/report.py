@@ -203,7 +203,7 @@ def section(S, info, cmdline, runs):
     L.append("")
     L.append("```")
     L.append("FLOWHUB_BUILD=$PWD/_build ./tools/build && make -C _build bench")
-    L.append(f"{cmdline}            # all scenarios, writes this section and doc/plots/")
+    L.append("bench/run            # all scenarios, 3 runs: writes this section and doc/plots/")
     L.append("bench/run --quick    # one short run of each")
     L.append("# one scenario by hand (flowhub started as in bench/run):")
     L.append("_build/bench/wsload -u ws://127.0.0.1:5000/ws/flow -c 100 -i 1500 -R /tmp/ready &")
@@ -261,6 +261,7 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set key top left
 set grid ytics
+set bmargin 4
 set output '{outdir}/e2e-latency.png'
 set title 'End-to-end latency, producer to client (median of runs)'
 set ylabel 'ms (log scale)'
