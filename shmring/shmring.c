@@ -664,7 +664,8 @@ shmring_close(struct shmring *r)
 			slot_release(r->h, &r->owned[i], me);
 	r->nowned = 0;
 	pthread_mutex_unlock(&r->lock);
-	if (r->consumer) {
+	/* A forked child inherits the handle but is not the consumer. */
+	if (r->consumer && (pid_t)(r->owner_word >> 32) == getpid()) {
 		uint64_t want = r->owner_word;
 
 		atomic_compare_exchange_strong(&r->h->consumer, &want, 0);
@@ -717,6 +718,27 @@ thread_gone(pid_t pid, pid_t tid)
 }
 
 /*
+ * Is the last claim recorded in a slot (P, PL) of no more interest to the
+ * consumer: released, or committed (padding and record)?  Only then may
+ * the slot of a dead owner be reused, because until then the slot is what
+ * tells the consumer the size of a claim whose header was never written.
+ */
+static bool
+claim_settled(const struct shmring *r, uint64_t head, uint64_t p, uint32_t pl)
+{
+	uint64_t w;
+
+	if (p == POS_NONE || p + pl <= head)
+		return true;
+	w = atomic_load_explicit(hdr_at(r, p), ACQ);
+	if (word_len(w) <= 0)
+		return false;
+	if (word_type(w) == SHMRING__T_PAD && (uint64_t)word_len(w) < pl)
+		w = atomic_load_explicit(hdr_at(r, p + (uint64_t)word_len(w)), ACQ);
+	return word_len(w) > 0;
+}
+
+/*
  * Take a free slot, reclaiming those of dead processes or exited threads
  * whose last claim the consumer has already released.  Returns the index
  * or -ENOSPC.
@@ -755,17 +777,32 @@ slot_register(struct shmring *r, uint64_t me, pid_t tid, uint32_t *gen_out)
 
 			if (w == 0)
 				continue;
-			if (p != POS_NONE && p + pl > head)
-				continue; /* the consumer may still need it */
+			if (!claim_settled(r, head, p, pl))
+				continue; /* the consumer may still need the slot */
 			if (!owner_dead(w) &&
-			    !((w >> 32) == (uint64_t)(uint32_t)getpid() ? false :
-			      thread_gone((pid_t)(w >> 32), atomic_load(&s->tid))))
+			    !thread_gone((pid_t)(w >> 32), atomic_load(&s->tid)))
 				continue;
 			atomic_store_explicit(&s->gen, atomic_load(&s->gen) + 1, RLX);
 			atomic_compare_exchange_strong(&s->owner, &w, 0);
 		}
 	}
 	return -ENOSPC;
+}
+
+/* Forget registrations that were reclaimed (their thread exited) or that
+ * belong to the process we were forked from.  Called with r->lock held. */
+static void
+prune_owned(struct shmring *r, pid_t pid)
+{
+	unsigned i, keep = 0;
+
+	for (i = 0; i < r->nowned; i++) {
+		struct owned_slot *o = &r->owned[i];
+
+		if (o->pid == pid && atomic_load(&r->h->slots[o->idx].gen) == o->gen)
+			r->owned[keep++] = *o;
+	}
+	r->nowned = keep;
 }
 
 /* The calling thread's slot for R: cache miss path. */
@@ -799,10 +836,11 @@ producer_slow(struct shmring *r)
 		uint32_t gen = 0;
 		int idx = slot_register(r, me, tid, &gen);
 
-		if (idx < 0 || r->nowned >= SHMRING__NSLOTS) {
+		if (idx < 0) {
 			pthread_mutex_unlock(&r->lock);
 			return NULL;
 		}
+		prune_owned(r, pid);
 		r->owned[r->nowned++] = (struct owned_slot){
 			.idx = (uint32_t)idx, .gen = gen, .pid = pid, .tid = tid };
 		found.slot = &r->h->slots[idx];
