@@ -362,13 +362,24 @@ async function main() {
 		const since = (await pageState(page)).lastSeq;
 		ok(`edge killed (SIGKILL): page shows "reconnecting" (lastSeq ${since})`);
 
-		/* events go on while the edge is down */
-		await sleep(1500);
+		/* the browser goes offline meanwhile: the client stops retrying */
+		await ctx.setOffline(true);
+		await page.waitForSelector('#conn[data-status="offline"]', { timeout: 10000 });
+		ok('browser offline: page shows "offline" and waits for the network');
 
-		/* 6. restart the edge (standing in for the supervisor) */
+		/* 6. restart the edge (standing in for the supervisor); events
+		 * went on while it was down */
 		start('edge', bin.edge, edgeArgs);
 		await until('the restarted edge /healthz 200', () => healthy(port), 15000);
-		await page.waitForSelector('#conn[data-status="connected"]', { timeout: 20000 });
+		await until('events the page has not seen', async () => {
+			const pr = await probe(wsUrl, 0);
+			return pr.seq > since + 20;
+		}, 10000, 200);
+		if ((await pageState(page)).status !== 'offline')
+			throw new Error('the page left "offline" while the browser was offline');
+		/* back online: the client tries at once instead of waiting */
+		await ctx.setOffline(false);
+		await page.waitForSelector('#conn[data-status="connected"]', { timeout: 10000 });
 		const again = sockets.slice(nSockets).find((c) => c.sent.some((m) => m.type === 'resume'));
 		if (!again)
 			throw new Error('no resume sent on the new connection');
