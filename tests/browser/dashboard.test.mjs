@@ -21,10 +21,13 @@ const srcdir = process.env.top_srcdir || path.resolve(here, '../..');
 const builddir = process.env.top_builddir || srcdir;
 const tmp = process.env.FH_TMP || fs.mkdtempSync('/tmp/fhbrowser-');
 const www = path.join(srcdir, 'edge/www');
+/* programs are built either next to their sources or at the top */
+const built = (dir, name) => [path.join(builddir, dir, name), path.join(builddir, name)]
+	.find((f) => fs.existsSync(f)) || path.join(builddir, dir, name);
 const bin = {
-	hub: process.env.FLOWHUB_HUB || path.join(builddir, 'hub/flowhub'),
-	edge: process.env.FLOWHUB_EDGE || path.join(builddir, 'edge/flowhub-edge'),
-	emit: process.env.FLOWHUB_EMIT || path.join(builddir, 'emit/flowhub-emit'),
+	hub: process.env.FLOWHUB_HUB || built('hub', 'flowhub'),
+	edge: process.env.FLOWHUB_EDGE || built('edge', 'flowhub-edge'),
+	emit: process.env.FLOWHUB_EMIT || built('emit', 'flowhub-emit'),
 };
 const artifacts = path.join(builddir, 'tests/artifacts');
 const ring = `/fhbrowser-${process.pid}`;
