@@ -31,7 +31,8 @@ cleanup() {
 			esac
 		done < "$FH_TMP/pids"
 	fi
-	rm -rf "$FH_TMP"
+	# FH_KEEP=1 keeps the logs of the daemons for a look afterwards
+	[ -n "${FH_KEEP:-}" ] && echo "kept $FH_TMP" || rm -rf "$FH_TMP"
 }
 trap cleanup EXIT
 trap 'exit 99' INT TERM HUP

@@ -131,8 +131,9 @@ async function emit(events) {
 		throw new Error(`flowhub-emit lines failed (${r.code}): ${r.err}`);
 }
 
-async function probe(url, minSeq) {
-	const r = await run('/usr/bin/python3', [path.join(here, 'state_probe.py'), url, String(minSeq)]);
+async function probe(url, minSeq, linger = 0) {
+	const r = await run('/usr/bin/python3', [path.join(here, 'state_probe.py'), url, String(minSeq),
+		String(linger)]);
 	if (r.code !== 0)
 		throw new Error(`state probe failed (${r.code}): ${r.err}`);
 	return JSON.parse(r.out);
@@ -374,10 +375,13 @@ async function main() {
 		 * went on while it was down */
 		start('edge', bin.edge, edgeArgs);
 		await until('the restarted edge /healthz 200', () => healthy(port), 15000);
-		await until('events the page has not seen', async () => {
-			const pr = await probe(wsUrl, 0);
-			return pr.seq > since + 20;
-		}, 10000, 200);
+		let hubSeq = 0;
+		await until(`events the page has not seen (page at ${since})`, async () => {
+			hubSeq = (await probe(wsUrl, 0, 0.5)).streamSeq;
+			if (hubSeq > since + 20)
+				return true;
+			throw new Error(`edge stream at seq ${hubSeq}`);
+		}, 15000, 200).then(() => note(`edge stream at seq ${hubSeq} while the page is offline at ${since}`));
 		if ((await pageState(page)).status !== 'offline')
 			throw new Error('the page left "offline" while the browser was offline');
 		/* back online: the client tries at once instead of waiting */
