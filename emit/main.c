@@ -45,6 +45,7 @@ struct opts {
 	int use_syslog;
 	int check_only;
 	const char *input;
+	char *owned[2];      /* strings kept from the config file */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -214,9 +215,23 @@ conf_key(const char *key, const char *value, void *arg, char *err,
 	struct opts *o = arg;
 	const struct option *lo;
 
-	if (strcmp(key, "input") == 0) {
-		o->input = strdup(value);
-		return o->input == NULL ? -1 : 0;
+	if (strcmp(key, "input") == 0 || strcmp(key, "ring") == 0) {
+		/* The only values kept by pointer: they must outlive the
+		 * file buffer. */
+		char **slot = &o->owned[key[0] == 'r'];
+		int rc = 0;
+
+		free(*slot);
+		*slot = strdup(value);
+		if (*slot == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (key[0] == 'r')
+			rc = apply(o, 'r', *slot, err, errlen);
+		else
+			o->input = *slot;
+		return rc;
 	}
 	for (lo = long_opts; lo->name != NULL; lo++) {
 		if (strcmp(lo->name, key) != 0)
@@ -224,12 +239,6 @@ conf_key(const char *key, const char *value, void *arg, char *err,
 		if (lo->val == 'f' || lo->val == 'h' || lo->val == 'V') {
 			snprintf(err, errlen, "'%s' is not allowed in a config "
 				 "file", key);
-			return -1;
-		}
-		/* Values must outlive the file buffer. */
-		value = strdup(value);
-		if (value == NULL) {
-			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
 		return apply(o, lo->val, value, err, errlen);
@@ -308,55 +317,67 @@ on_signal(int sig)
 	stop_requested = 1;
 }
 
+static int run(int argc, char **argv, struct opts *o);
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = {0};
+	int status = run(argc, argv, &o);
+
+	free(o.owned[0]);
+	free(o.owned[1]);
+	return status;
+}
+
+static int
+run(int argc, char **argv, struct opts *op)
+{
 	struct shmring_opts ro = {0};
 	struct shmring_stats st;
 	struct emit_ctx e = {0};
 	struct sigaction sa;
 	int fd = -1, rc, status = EXIT_SUCCESS;
 
-	o.ring = SHMRING_DEFAULT_NAME;
-	o.rate = DEFAULT_RATE;
-	o.verbosity = LOG_LVL_INFO;
+	op->ring = SHMRING_DEFAULT_NAME;
+	op->rate = DEFAULT_RATE;
+	op->verbosity = LOG_LVL_INFO;
 	log_init("flowhub-emit", 0, LOG_LVL_INFO);
-	rc = parse_argv(argc, argv, &o);
+	rc = parse_argv(argc, argv, op);
 	if (rc <= 0)
 		return rc == 0 ? EXIT_SUCCESS : EXIT_CONFIG;
-	if (o.check_only) {
+	if (op->check_only) {
 		printf("flowhub-emit: configuration ok\n");
 		return EXIT_SUCCESS;
 	}
-	log_init("flowhub-emit", o.use_syslog, o.verbosity);
+	log_init("flowhub-emit", op->use_syslog, op->verbosity);
 
-	if (!o.demo && o.input != NULL && strcmp(o.input, "-") != 0) {
-		fd = open(o.input, O_RDONLY | O_CLOEXEC);
+	if (!op->demo && op->input != NULL && strcmp(op->input, "-") != 0) {
+		fd = open(op->input, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			log_warn("%s", o.input);
+			log_warn("%s", op->input);
 			return EXIT_CONFIG;
 		}
-	} else if (!o.demo) {
+	} else if (!op->demo) {
 		fd = STDIN_FILENO;
 	}
 
-	ro.capacity = (size_t)o.ring_size;
-	ro.mode = o.mode;
-	rc = shmring_open(&e.ring, o.ring, &ro);
+	ro.capacity = (size_t)op->ring_size;
+	ro.mode = op->mode;
+	rc = shmring_open(&e.ring, op->ring, &ro);
 	if (rc == -EEXIST) {
 		log_error("ring %s exists with another size than --ring-size "
-			  "%llu: give the hub's size or none", o.ring,
-			  (unsigned long long)o.ring_size);
+			  "%llu: give the hub's size or none", op->ring,
+			  (unsigned long long)op->ring_size);
 		return EXIT_CONFIG;
 	}
 	if (rc != 0) {
-		log_error("ring %s: %s", o.ring, shmring_strerror(rc));
+		log_error("ring %s: %s", op->ring, shmring_strerror(rc));
 		return EXIT_CONFIG;
 	}
 	shmring_stats(e.ring, &st);
 	e.max_record = (uint32_t)st.max_record;
-	e.no_wait = o.no_wait;
+	e.no_wait = op->no_wait;
 	e.stop = &stop_requested;
 
 	memset(&sa, 0, sizeof(sa));
@@ -367,16 +388,16 @@ main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	log_debug("ring %s: %llu bytes, records up to %u bytes", o.ring,
+	log_debug("ring %s: %llu bytes, records up to %u bytes", op->ring,
 		  (unsigned long long)st.capacity, e.max_record);
-	if (o.demo) {
-		if (o.count_set)
+	if (op->demo) {
+		if (op->count_set)
 			log_info("demo: %llu events at %g/s into %s (0 = unpaced)",
-				 (unsigned long long)o.count, o.rate, o.ring);
+				 (unsigned long long)op->count, op->rate, op->ring);
 		else
 			log_info("demo: endless run at %g events/s into %s "
-				 "(0 = unpaced)", o.rate, o.ring);
-		rc = emit_demo(&e, o.rate, o.count_set ? o.count : 0);
+				 "(0 = unpaced)", op->rate, op->ring);
+		rc = emit_demo(&e, op->rate, op->count_set ? op->count : 0);
 		if (rc < 0) {
 			log_error("demo: %s", shmring_strerror(rc));
 			status = EXIT_CONFIG;
@@ -385,7 +406,7 @@ main(int argc, char **argv)
 		rc = emit_lines(&e, fd);
 		if (rc < 0) {
 			errno = -rc;
-			log_warn("reading %s", o.input ? o.input : "stdin");
+			log_warn("reading %s", op->input ? op->input : "stdin");
 			status = EXIT_REJECTED;
 		}
 		if (fd != STDIN_FILENO)
