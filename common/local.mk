@@ -5,3 +5,10 @@ common_libfhcommon_la_SOURCES = \
 	%reldir%/log.c %reldir%/log.h \
 	%reldir%/conf.c %reldir%/conf.h \
 	%reldir%/wire.h %reldir%/event.h
+# The event schema (JSON lines -> ring payloads, payload checks) and the
+# bounded msgpack walk.  Per-target flags also keep these objects apart
+# from the copy of mpvalid.c compiled into libshmring.
+common_libfhcommon_la_SOURCES += \
+	%reldir%/event.c %reldir%/mpvalid.c %reldir%/mpvalid.h
+common_libfhcommon_la_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS) $(JANSSON_CFLAGS)
+common_libfhcommon_la_LIBADD = $(MSGPACK_LIBS) $(JANSSON_LIBS)

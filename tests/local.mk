@@ -8,3 +8,4 @@ include tests/e2e.mk
 include tests/fault.mk
 include tests/fuzz.mk
 include tests/browser.mk
+include tests/hostile.mk
