@@ -321,7 +321,7 @@ cmd_follow(const char *events, const char *rpc, unsigned long long target,
 	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	nng_socket_set_int(sub, NNG_OPT_RECVBUF, 8192);
 	nng_socket_set_size(sub, NNG_OPT_RECVMAXSZ, WIRE_MAX_MSG);
-	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 20);
+	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 5);
 	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "E", 1);
 	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "L", 1);
 	nng_socket_set_ms(sub, NNG_OPT_RECONNMINT, 10);
@@ -347,7 +347,7 @@ cmd_follow(const char *events, const char *rpc, unsigned long long target,
 		}
 		if (now_ms() < next_poll)
 			continue;
-		next_poll = now_ms() + 30;
+		next_poll = now_ms() + 5;
 		json_t *rep = try_call(req, "[s, s]", "hello", "follower");
 		if (!rep)
 			goto check;
