@@ -244,6 +244,19 @@ async function main() {
 			throw new Error(`clientId ${cid}`);
 		ok(`page shows "connected" (client ${cid})`);
 
+		/* another view of a single-page app asking for the client (here
+		 * after a history navigation) shares the one connection */
+		const shared = await page.evaluate(async () => {
+			history.pushState({}, '', '/logs');
+			const m = await import('/flowhub-client.js');
+			const c = m.getFlowhubClient({ name: 'SystemLogs', page: 'logs' });
+			history.pushState({}, '', '/');
+			return c === window.flowhub;
+		});
+		if (!shared || sockets.length !== 1)
+			throw new Error(`views do not share one connection (same: ${shared}, sockets: ${sockets.length})`);
+		ok('views share one connection across SPA navigation');
+
 		/* 2. the last 4 actions follow the running blocks */
 		await until('four actions', async () => (await domActions(page)).length === 4, 15000);
 		const a0 = await domActions(page);
@@ -354,6 +367,19 @@ async function main() {
 		await until('demo logs of other levels again', async () =>
 			(await domLogs(page)).some((l) => l.level !== 'error'), 10000);
 		ok('log filters (levels, tag) change what the edge sends and the page shows');
+
+		/* a hardware report from the page goes through the hub to everyone */
+		const hwName = `browser_probe_${process.pid}`;
+		const sentHw = await page.evaluate((n) => window.flowhub.sendHardwareHealth(n, 'degraded',
+			{ reason: 'Напрежение ниско' }), hwName);
+		if (!sentHw)
+			throw new Error('sendHardwareHealth did not send');
+		await page.waitForSelector(`#hardware li.hw[data-component="${hwName}"][data-status="degraded"]`,
+			{ timeout: 10000 });
+		const hwText = await page.textContent(`#hardware li.hw[data-component="${hwName}"] .hw-details`);
+		if (!hwText.includes('Напрежение ниско'))
+			throw new Error(`hardware details "${hwText}"`);
+		ok('sendHardwareHealth: the report comes back as hardware_health_update');
 
 		/* 5. kill -9 the edge: the page shows reconnecting */
 		const nSockets = sockets.length;
