@@ -308,7 +308,7 @@ main(int argc, char **argv)
 	if (cfg.start) {
 		if (cfg.json)
 			rc = printf("{\"event\":\"execution_started\","
-			    "\"sessionId\":\"bench\",\"programName\":\"emitload\"}\n") < 0 ?
+			    "\"sessionId\":\"bench\",\"programId\":\"emitload\",\"programName\":\"emitload\"}\n") < 0 ?
 			    -EIO : 0;
 		else
 			rc = shmring_emit_execution_started(o.r, "bench", "emitload",

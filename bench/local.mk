@@ -21,10 +21,18 @@ bench: %reldir%/ringbench$(EXEEXT)
 EXTRA_PROGRAMS += %reldir%/wsload
 CLEANFILES += %reldir%/wsload$(EXEEXT)
 %canon_reldir%_wsload_SOURCES = %reldir%/wsload.c %reldir%/wskey.c \
-	%reldir%/wskey.h %reldir%/hist.c %reldir%/hist.h
+	%reldir%/wskey.h %reldir%/wsframe.c %reldir%/wsframe.h \
+	%reldir%/msgscan.c %reldir%/msgscan.h %reldir%/hist.c %reldir%/hist.h
 %canon_reldir%_wsload_LDADD = $(PTHREAD_LIBS)
 bench: %reldir%/wsload$(EXEEXT)
 
+EXTRA_PROGRAMS += %reldir%/emitload
+CLEANFILES += %reldir%/emitload$(EXEEXT)
+%canon_reldir%_emitload_SOURCES = %reldir%/emitload.c %reldir%/hist.c \
+	%reldir%/hist.h
+%canon_reldir%_emitload_LDADD = shmring/libshmring.la
+bench: %reldir%/emitload$(EXEEXT)
+
 dist_noinst_SCRIPTS += %reldir%/run
-EXTRA_DIST += %reldir%/emitload.c %reldir%/report.py %reldir%/baseline/server.js \
+EXTRA_DIST += %reldir%/report.py %reldir%/baseline/server.js \
 	%reldir%/baseline/package.json %reldir%/baseline/package-lock.json
