@@ -107,6 +107,7 @@
 #define CHECK_EVERY_NS 100000000ull /* liveness checks while stalled */
 #define ATTACH_WAIT_MS 2000         /* for a creator to finish the header */
 #define SPIN_ROUNDS 2000
+#define EMPTY_POLLS 64              /* reads at one cursor between stall checks */
 
 _Static_assert(sizeof(struct shmring__slot) == SHMRING__LINE, "slot is one line");
 _Static_assert(SHMRING__NSLOTS <= 256, "slot index must fit the tag");
@@ -140,6 +141,8 @@ struct shmring {
 	uint64_t stall_pos;
 	uint64_t stall_since;
 	uint64_t stall_checked;
+	unsigned empty_polls; /* reads that found a zero header at the cursor */
+	bool stall_hint;      /* wait() saw a claim ahead of the cursor */
 
 	/* Producer slots registered through this handle. */
 	pthread_mutex_t lock;
@@ -156,7 +159,9 @@ struct tcache {
 	int32_t tag;
 };
 #define TCACHE_N 4
-static __thread struct tcache tcache[TCACHE_N];
+/* initial-exec: the producer fast path must not call __tls_get_addr. */
+static __thread struct tcache tcache[TCACHE_N]
+	__attribute__((tls_model("initial-exec")));
 static _Atomic unsigned fork_epoch = 1;
 static _Atomic uint64_t next_handle_id = 1;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -961,7 +966,8 @@ shmring_write(struct shmring *r, int32_t type, const void *data, uint32_t len)
 	rc = claim(r, t, align8((uint64_t)len + SHMRING__REC_HDR), &pos);
 	if (unlikely(rc != 0))
 		return rc;
-	memcpy(r->data + ((pos & ~WAKE_BIT) & r->mask) + SHMRING__REC_HDR, data, len);
+	if (len != 0) /* data may be NULL for an empty record */
+		memcpy(r->data + ((pos & ~WAKE_BIT) & r->mask) + SHMRING__REC_HDR, data, len);
 	publish(r, pos, len, type);
 	atomic_store_explicit(&t->slot->written,
 			      atomic_load_explicit(&t->slot->written, RLX) + 1, RLX);
@@ -1105,6 +1111,7 @@ stalled(struct shmring *r, uint64_t pos, uint64_t w)
 	/* Look at what follows at once: it is part of the same stall. */
 	r->stall_pos = pos + size;
 	r->stall_checked = 0;
+	r->stall_hint = true;
 	return (int64_t)size;
 }
 
@@ -1123,24 +1130,35 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 		uint64_t size;
 
 		if (len <= 0) {
-			uint64_t tail = atomic_load_explicit(&h->tail, ACQ);
-
-			if (tail < pos || tail - pos > r->cap) {
-				err = fail(-EPROTO, "tail %llu inconsistent with the cursor %llu",
-					   (unsigned long long)tail,
-					   (unsigned long long)pos);
-				goto bad;
-			}
-			r->tail_seen = tail;
-			if (tail == pos) {
-				if (len != 0) {
-					err = -EBADMSG; /* a claim beyond the tail */
-					goto bad;
-				}
-				break; /* empty */
-			}
 			if (n > 0)
 				break; /* let the caller digest first */
+			if (len == 0) {
+				/* Almost always simply empty.  Looking at tail on
+				 * every poll would pull the producers' hottest
+				 * line over to this core, so only every so often,
+				 * or when wait() saw a claim, do we check for a
+				 * claim whose header was never written. */
+				if (++r->empty_polls < EMPTY_POLLS && !r->stall_hint)
+					break;
+				r->empty_polls = 0;
+				r->stall_hint = false;
+				uint64_t tail = atomic_load_explicit(&h->tail, ACQ);
+
+				if (tail < pos || tail - pos > r->cap) {
+					err = fail(-EPROTO, "tail %llu inconsistent with the cursor %llu",
+						   (unsigned long long)tail,
+						   (unsigned long long)pos);
+					goto bad;
+				}
+				r->tail_seen = tail;
+				if (tail == pos)
+					break; /* empty */
+			} else if (++r->empty_polls < EMPTY_POLLS && !r->stall_hint) {
+				break; /* a producer is writing it */
+			} else {
+				r->empty_polls = 0;
+				r->stall_hint = false;
+			}
 			int64_t skip = stalled(r, pos, w);
 
 			if (skip < 0) {
@@ -1279,6 +1297,7 @@ shmring_wait(struct shmring *r, int timeout_ms)
 			break;
 		left = deadline - now;
 		if (claimed) {
+			r->stall_hint = true;
 			/* A producer is between claim and commit and may have
 			 * missed our flag: nap briefly, and return within
 			 * 100 ms so the caller's read can check liveness. */

@@ -49,4 +49,16 @@ start=$("$py" -c 'import time; print(time.monotonic())')
 "$py" -c "import time,sys; d=time.monotonic()-$start; sys.exit(0 if d >= 0.17 else 1)" ||
 	fail "10 events at 50/s finished too early"
 "$ringcat" -n 10 -t 5000 "$ring" > /dev/null || fail "paced events missing"
+
+# An endless demo stops cleanly on SIGTERM (how supervisors stop it).
+"$emit" --ring "$ring" --demo --rate 100 2> "$tmp/term.err" &
+pid=$!
+pids=$pid
+"$ringcat" -n 5 -t 5000 "$ring" > /dev/null || fail "endless demo wrote nothing"
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pids=
+[ "$rc" = 0 ] || fail "SIGTERM: status $rc"
+grep -q 'stopped by signal' "$tmp/term.err" || fail "no summary: $(cat "$tmp/term.err")"
 exit 0

@@ -52,6 +52,21 @@ rc=0
 "$ringcat" -n 1 -t 300 "$ring" > "$tmp/more" || rc=$?
 [ "$rc" = 3 ] || fail "extra records in the ring: $(cat "$tmp/more")"
 
+# The record limit (64 KiB by default) bounds a line: exactly the limit
+# goes in, one byte more is refused.
+"$py" - > "$tmp/edge.jsonl" <<'PY'
+head, tail = '{"event":"log","level":"info","message":"', '"}'
+for size in (65536, 65537):
+    print(head + "x" * (size - len(head) - len(tail)) + tail)
+PY
+rc=0
+"$emit" -q --ring "$ring" "$tmp/edge.jsonl" 2> "$tmp/err3" || rc=$?
+[ "$rc" = 1 ] || fail "limit lines: status $rc"
+grep -q '^LINE 2: line longer than the record limit of 65536' "$tmp/err3" ||
+	fail "65537-byte line: $(cat "$tmp/err3")"
+grep -q '^LINE 1:' "$tmp/err3" && fail "65536-byte line refused: $(cat "$tmp/err3")"
+"$ringcat" -n 1 -t 5000 "$ring" > /dev/null || fail "65536-byte line not in the ring"
+
 # All lines valid: status 0, nothing on stderr but the summary.
 grep -v -e oops -e block_finished -e verbose -e '"blockId":"b1"}$' -e xxxxxxxx \
 	"$tmp/in.jsonl" > "$tmp/good.jsonl"

@@ -95,9 +95,10 @@ on_record(int32_t type, const void *data, uint32_t len, uint64_t pos_end,
 	json_t *j, *v, *val;
 	const char *k;
 
-	c->release = pos_end;
+	/* Records past COUNT stay unreleased: the next consumer sees them. */
 	if (c->want && c->seen >= c->want)
 		return;
+	c->release = pos_end;
 	c->seen++;
 	if (fh_event_check_mp(type, data, len, NULL, &err) != 0) {
 		j = json_object();
@@ -183,7 +184,11 @@ main(int argc, char **argv)
 	while (c.want == 0 || c.seen < c.want) {
 		int64_t left = deadline - mono_ms();
 
-		rc = shmring_read(r, on_record, &c, 64);
+		unsigned max = 64;
+
+		if (c.want && c.want - c.seen < max)
+			max = (unsigned)(c.want - c.seen);
+		rc = shmring_read(r, on_record, &c, max);
 		if (rc < 0) {
 			fprintf(stderr, "ringcat: read: %s\n",
 				shmring_strerror(rc));
