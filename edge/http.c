@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,9 +274,23 @@ origin_allowed(struct edge *e, struct lws *wsi)
 static int
 refuse(struct edge *e, struct lws *wsi, unsigned status, const char *why)
 {
+	unsigned char buf[LWS_PRE + 512];
+	const char *text = status == 401   ? "Unauthorized"
+			   : status == 403 ? "Forbidden"
+			   : status == 404 ? "Not Found"
+					   : "Service Unavailable";
+	int n;
+
 	e->m.upgrades_refused++;
 	log_info("WebSocket upgrade refused: %s", why);
-	if (lws_return_http_status(wsi, status, why))
+	/* Written by hand: lws's status helpers answer an upgrade request
+	 * as HTTP/1.0, which strict clients reject. */
+	n = snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
+		     "HTTP/1.1 %u %s\r\ncontent-type: text/plain\r\n"
+		     "content-length: %zu\r\nconnection: close\r\n\r\n%s\n",
+		     status, text, strlen(why) + 1, why);
+	if (n <= 0 || (size_t)n >= sizeof(buf) - LWS_PRE ||
+	    lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_HEADERS) != n)
 		return -1;
 	return 1;
 }

@@ -84,6 +84,10 @@ flow_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (e && e->sync)
 			edge_sync_drain(e);
 		break;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		/* lws asks the protocol the connection is bound to, which is
+		 * this one when it is the vhost default. */
+		return edge_http_confirm_upgrade(e, wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* Second line of defence: the upgrade was vetted already. */
 		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||

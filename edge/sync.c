@@ -69,6 +69,7 @@ struct edge_sync {
 	struct edge_frame *pending_snap;
 	uint64_t last_refresh_ms, flowed;
 	uint64_t last_hb_ms, down_since_ms;
+	uint64_t behind_fwd;   /* fwd when the hub was last seen ahead */
 	lws_sorted_usec_list_t sul;
 };
 
@@ -456,10 +457,22 @@ on_heartbeat(struct edge_sync *s, struct edge_in *in)
 		s->instance = inst;
 		edge_filter_reregister(s->e);
 		resync(s, last);
-	} else if (s->phase == P_LIVE && last > s->fwd && s->bhead == NULL &&
-		   !s->logs_on) {
-		/* Nothing pending yet the hub is ahead: a message may be in
-		 * flight; the next PUB message tells.  Nothing to do. */
+	} else if (s->phase == P_LIVE && last > s->fwd) {
+		/* The hub is ahead.  Usually a message is in flight, or the
+		 * rest were logs that matched none of our filters; but if the
+		 * last PUB message was dropped no later one will reveal it.
+		 * Ahead at two heartbeats in a row with nothing forwarded in
+		 * between: ask for the history (cheap when it is only logs). */
+		if (s->behind_fwd == s->fwd) {
+			s->e->m.hub_gaps++;
+			set_phase(s, P_REPAIR);
+			req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd);
+			s->behind_fwd = UINT64_MAX;
+		} else {
+			s->behind_fwd = s->fwd;
+		}
+	} else {
+		s->behind_fwd = UINT64_MAX;
 	}
 }
 
@@ -652,6 +665,7 @@ edge_sync_new(struct edge *e)
 	s->e = e;
 	s->phase = P_DOWN;
 	s->gen = 1;
+	s->behind_fwd = UINT64_MAX;
 	e->sync = s;
 	lws_sul_schedule(e->ctx, 0, &s->sul, tick, 1);
 	return 0;
