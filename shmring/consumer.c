@@ -163,10 +163,14 @@ stalled(struct shmring *r, uint64_t pos, uint64_t w)
 		return 0;
 	if (mark == SHMRING__T_SKIP)
 		atomic_fetch_add_explicit(&h->skipped, 1, RLX);
-	/* Look at what follows at once: it is part of the same stall. */
+	/* Look at what follows at once.  After padding it is the rest of
+	 * the same claim, whose clock keeps running; after a whole record it
+	 * is another claim, whose clock starts now. */
 	r->stall_pos = pos + size;
 	r->stall_checked = 0;
 	r->stall_hint = true;
+	if (mark == SHMRING__T_SKIP)
+		r->stall_since = now;
 	return (int64_t)size;
 }
 
@@ -206,8 +210,13 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 					goto bad;
 				}
 				r->tail_seen = tail;
-				if (tail == pos)
-					break; /* empty */
+				if (tail == pos) {
+					/* Empty: whatever stalled here is over, and
+					 * a later claim must get its own clock. */
+					r->stall_pos = POS_NONE;
+					r->stall_since = 0;
+					break;
+				}
 			} else if (++r->empty_polls < EMPTY_POLLS && !r->stall_hint) {
 				break; /* a producer is writing it */
 			} else {
