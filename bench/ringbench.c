@@ -75,12 +75,15 @@ struct prod {
 
 static double tsc_per_ns;
 static int ncpu;
+static bool no_pin;
 
 static void
 pin(int cpu)
 {
 	cpu_set_t set;
 
+	if (no_pin)
+		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
@@ -392,7 +395,8 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: ringbench [-n records] [-u unix-records] [-e e2e-records]\n"
-		"                 [-c ring-bytes] [-s sizes] [-p producer-counts] [-k ring|unix|both]\n");
+		"                 [-c ring-bytes] [-s sizes] [-p producer-counts] [-k ring|unix|both]\n"
+		"                 [-P (do not pin threads to CPUs)]\n");
 }
 
 int
@@ -404,7 +408,7 @@ main(int argc, char **argv)
 	const char *kinds = "both";
 	int ch;
 
-	while ((ch = getopt(argc, argv, "n:u:e:c:s:p:k:h")) != -1) {
+	while ((ch = getopt(argc, argv, "n:u:e:c:s:p:k:Ph")) != -1) {
 		char *tok, *save;
 
 		switch (ch) {
@@ -413,6 +417,7 @@ main(int argc, char **argv)
 		case 'e': ne = strtoull(optarg, NULL, 10); break;
 		case 'c': cap = strtoull(optarg, NULL, 0); break;
 		case 'k': kinds = optarg; break;
+		case 'P': no_pin = true; break;
 		case 's':
 			nsizes = 0;
 			for (tok = strtok_r(optarg, ",", &save); tok && nsizes < 8;
