@@ -447,6 +447,31 @@ async function main() {
 		ok(`after the restart the last 4 actions equal the hub's (seq ${pr.seq}: ${pr.actions.map((a) => a.join(':')).join(', ')})`);
 		note(`duplicates dropped by the client: ${ps.duplicates}, resumes: ${ps.resumes}`);
 
+		/* 8. what the edge really sent matches flowhub-client.d.ts */
+		const tsc = path.join(here, 'node_modules/typescript/bin/tsc');
+		if (fs.existsSync(tsc)) {
+			const byType = new Map();
+			for (const c of sockets)
+				for (const m of c.received) {
+					const k = m.type || '?';
+					if (!byType.has(k))
+						byType.set(k, []);
+					if (byType.get(k).length < 5)
+						byType.get(k).push(m);
+				}
+			const client = path.join(srcdir, 'edge/www/flowhub-client.js');
+			const file = path.join(tmp, 'frames.ts');
+			fs.writeFileSync(file, `import type { ServerMessage } from ${JSON.stringify(client)};\n` +
+				`export const frames: ServerMessage[] = ${JSON.stringify([...byType.values()].flat(), null, 1)};\n`);
+			const r = await run(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022',
+				'--module', 'es2022', '--moduleResolution', 'bundler', file]);
+			if (r.code !== 0)
+				throw new Error(`edge messages do not match flowhub-client.d.ts:\n${r.out}${r.err}`);
+			ok(`edge messages match flowhub-client.d.ts (${[...byType.keys()].sort().join(', ')})`);
+		} else {
+			note('typescript not installed: message types not checked');
+		}
+
 		if (pageErrors.length)
 			throw new Error(`page errors: ${pageErrors.join('; ')}`);
 		const shot = path.join(artifacts, 'dashboard.png');
