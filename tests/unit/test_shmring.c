@@ -339,6 +339,25 @@ START_TEST(should_fail_to_attach_when_absent_and_no_create)
 }
 END_TEST
 
+START_TEST(should_refuse_consumer_calls_on_a_producer_handle)
+{
+	struct shmring *r = open_ring(SHMRING_MIN_CAPACITY);
+	struct got *g = calloc(1, sizeof(*g));
+	int rc;
+
+	ck_assert_int_eq(shmring_write(r, 1, "x", 1), 0);
+	ck_assert_int_eq(shmring_read(r, collect, g, 10), -EINVAL);
+	ck_assert_int_eq(shmring_release(r, 16), -EINVAL);
+	rc = shmring_seek(r, 0);
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_msg(strstr(shmring_strerror(rc), "consumer") != NULL, "%s",
+		      shmring_strerror(rc));
+	ck_assert_uint_eq(g->n, 0);
+	free(g);
+	shmring_close(r);
+}
+END_TEST
+
 START_TEST(should_refuse_a_second_consumer)
 {
 	struct shmring *a = open_ring(SHMRING_MIN_CAPACITY), *b = open_ring(0);
@@ -436,6 +455,7 @@ suite(void)
 	tcase_add_test(tc, should_honour_a_group_mode);
 	tcase_add_test(tc, should_give_a_new_segment_to_the_requested_group);
 	tcase_add_test(tc, should_fail_to_attach_when_absent_and_no_create);
+	tcase_add_test(tc, should_refuse_consumer_calls_on_a_producer_handle);
 	tcase_add_test(tc, should_refuse_a_second_consumer);
 	tcase_add_test(tc, should_reread_from_the_released_position_after_consumer_exit);
 	tcase_add_test(tc, should_wake_a_waiting_consumer_or_time_out);
