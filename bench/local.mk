@@ -21,7 +21,8 @@ bench: %reldir%/ringbench$(EXEEXT)
 EXTRA_PROGRAMS += %reldir%/wsload
 CLEANFILES += %reldir%/wsload$(EXEEXT)
 %canon_reldir%_wsload_SOURCES = %reldir%/wsload.c %reldir%/wskey.c \
-	%reldir%/wskey.h %reldir%/hist.c %reldir%/hist.h
+	%reldir%/wskey.h %reldir%/wsframe.c %reldir%/wsframe.h \
+	%reldir%/msgscan.c %reldir%/msgscan.h %reldir%/hist.c %reldir%/hist.h
 %canon_reldir%_wsload_LDADD = $(PTHREAD_LIBS)
 bench: %reldir%/wsload$(EXEEXT)
 

@@ -16,9 +16,9 @@
  * The tool speaks RFC 6455 itself: it sends the upgrade with a random
  * Sec-WebSocket-Key, checks the 101 and Sec-WebSocket-Accept, masks every
  * frame it sends, answers pings, reassembles fragments and answers a close
- * frame.  Each text message is scanned, not fully parsed: the top-level
- * "type" and "seq" keys, "seq" inside the data of an
- * initial_execution_state, and a "t_ns" key anywhere (the producer's
+ * frame (wskey.c, wsframe.c).  Each text message is skimmed, not parsed
+ * (msgscan.c): the top-level "type" and "seq", "seq" inside the data of
+ * an initial_execution_state, and a "t_ns" key anywhere (the producer's
  * CLOCK_REALTIME stamp put there by emitload).  Latency = receive time -
  * t_ns on the same machine's realtime clock.
  *
@@ -59,6 +59,8 @@
 #include <unistd.h>
 
 #include "hist.h"
+#include "msgscan.h"
+#include "wsframe.h"
 #include "wskey.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
@@ -245,33 +247,16 @@ static void
 ws_send(struct worker *w, struct conn *c, int op, const void *payload,
     size_t len)
 {
-	uint8_t h[14];
-	size_t hl = 0, i;
+	uint8_t h[WSFRAME_MAX_HEADER];
 	uint32_t mk = rnd32();
-	uint8_t m[4] = { (uint8_t)mk, (uint8_t)(mk >> 8), (uint8_t)(mk >> 16),
-		(uint8_t)(mk >> 24) };
-	const uint8_t *p = payload;
+	uint8_t m[4];
 	size_t start;
 
-	h[hl++] = 0x80 | (uint8_t)op;
-	if (len < 126) {
-		h[hl++] = 0x80 | (uint8_t)len;
-	} else if (len < 65536) {
-		h[hl++] = 0x80 | 126;
-		h[hl++] = (uint8_t)(len >> 8);
-		h[hl++] = (uint8_t)len;
-	} else {
-		h[hl++] = 0x80 | 127;
-		for (i = 0; i < 8; i++)
-			h[hl++] = (uint8_t)((uint64_t)len >> (56 - 8 * i));
-	}
-	memcpy(h + hl, m, 4);
-	hl += 4;
-	tx_append(c, h, hl);
+	memcpy(m, &mk, 4);
+	tx_append(c, h, wsframe_client_header(h, op, len, m));
 	start = c->tx_len;
-	tx_append(c, p, len);
-	for (i = 0; i < len; i++)
-		c->tx[start + i] ^= m[i & 3];
+	tx_append(c, payload, len);
+	wsframe_mask(c->tx + start, len, m);
 	conn_flush(w, c);
 }
 
@@ -382,139 +367,13 @@ send_upgrade(struct worker *w, struct conn *c)
 	conn_flush(w, c);
 }
 
-/* ---- message scanning ------------------------------------------------ */
-
-static const char *
-skip_ws(const char *p, const char *e)
-{
-	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-/* P at '"': returns just past the closing quote, or E. */
-static const char *
-skip_string(const char *p, const char *e)
-{
-	for (p++; p < e; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return e;
-}
-
-/* Skip one JSON value of any kind. */
-static const char *
-skip_value(const char *p, const char *e)
-{
-	int depth = 0;
-
-	if (p >= e)
-		return e;
-	if (*p == '"')
-		return skip_string(p, e);
-	if (*p != '{' && *p != '[') {
-		while (p < e && *p != ',' && *p != '}' && *p != ']' &&
-		    *p != ' ' && *p != '\n')
-			p++;
-		return p;
-	}
-	for (; p < e; p++) {
-		if (*p == '"') {
-			p = skip_string(p, e) - 1;
-		} else if (*p == '{' || *p == '[') {
-			depth++;
-		} else if (*p == '}' || *p == ']') {
-			if (--depth == 0)
-				return p + 1;
-		}
-	}
-	return e;
-}
-
-static bool
-parse_u64(const char *p, const char *e, uint64_t *out)
-{
-	uint64_t v = 0;
-	const char *s = p;
-
-	while (p < e && *p >= '0' && *p <= '9')
-		v = v * 10 + (uint64_t)(*p++ - '0');
-	if (p == s)
-		return false;
-	*out = v;
-	return true;
-}
-
-struct scan {
-	const char *type;
-	size_t type_len;
-	bool has_seq;
-	uint64_t seq;
-	const char *data, *data_end;
-};
-
-/* Walk the top-level keys of the object at P.  Stops early once type and
- * seq are known and the rest is "data" (t_ns is then searched there). */
-static void
-scan_object(const char *p, const char *e, struct scan *s, bool top)
-{
-	const char *k, *ke, *v;
-
-	p = skip_ws(p, e);
-	if (p >= e || *p != '{')
-		return;
-	p++;
-	for (;;) {
-		p = skip_ws(p, e);
-		if (p >= e || *p != '"')
-			return;
-		k = p + 1;
-		p = skip_string(p, e);
-		ke = p - 1;
-		p = skip_ws(p, e);
-		if (p >= e || *p != ':')
-			return;
-		p = skip_ws(p + 1, e);
-		v = p;
-		if (ke - k == 3 && memcmp(k, "seq", 3) == 0) {
-			s->has_seq = parse_u64(v, e, &s->seq);
-			p = skip_value(p, e);
-		} else if (top && ke - k == 4 && memcmp(k, "type", 4) == 0 &&
-		    *v == '"') {
-			p = skip_string(p, e);
-			s->type = v + 1;
-			s->type_len = (size_t)(p - v - 2);
-		} else if (top && ke - k == 4 && memcmp(k, "data", 4) == 0) {
-			s->data = v;
-			if (s->type && s->has_seq) {
-				s->data_end = e;
-				return;
-			}
-			p = skip_value(p, e);
-			s->data_end = p;
-		} else {
-			p = skip_value(p, e);
-		}
-		p = skip_ws(p, e);
-		if (p >= e || *p != ',')
-			return;
-		p++;
-	}
-}
-
-#define TYPE_IS(s, lit) \
-	((s)->type_len == sizeof(lit) - 1 && memcmp((s)->type, lit, sizeof(lit) - 1) == 0)
+/* ---- messages ------------------------------------------------------- */
 
 static void
 on_message(struct worker *w, struct conn *c, const uint8_t *buf, size_t len)
 {
-	const char *p = (const char *)buf, *e = p + len, *t;
-	struct scan s = { 0 };
-	struct scan ds = { 0 };
-	uint64_t now, tns;
+	struct msgscan m;
+	uint64_t now;
 	bool measure = atomic_load_explicit(&measuring, memory_order_relaxed);
 
 	if (!c->got_first) {
@@ -525,35 +384,32 @@ on_message(struct worker *w, struct conn *c, const uint8_t *buf, size_t len)
 		w->msgs++;
 		w->bytes += len;
 	}
-	scan_object(p, e, &s, true);
-	if (s.type && TYPE_IS(&s, "initial_execution_state")) {
-		if (s.data)
-			scan_object(s.data, s.data_end, &ds, false);
-		if (ds.has_seq && !c->have_base) {
-			c->last_seq = ds.seq;
+	msgscan((const char *)buf, len, &m);
+	if (msgscan_type_is(&m, "initial_execution_state")) {
+		if (m.has_state_seq && !c->have_base) {
+			c->last_seq = m.state_seq;
 			c->have_base = true;
 		}
 		return;
 	}
-	if (s.type && TYPE_IS(&s, "gap")) {
+	if (msgscan_type_is(&m, "gap"))
 		w->gap_msgs++;
-	}
-	if (!s.has_seq)
+	if (!m.has_seq)
 		return;
 	if (c->have_base) {
-		if (s.seq == c->last_seq + 1) {
+		if (m.seq == c->last_seq + 1) {
 			/* in order */
-		} else if (s.seq > c->last_seq) {
+		} else if (m.seq > c->last_seq) {
 			c->gaps++;
-			c->missing += s.seq - c->last_seq - 1;
-		} else if (s.seq == c->last_seq) {
+			c->missing += m.seq - c->last_seq - 1;
+		} else if (m.seq == c->last_seq) {
 			c->dups++;
 		} else {
 			c->reorders++;
 		}
 	}
-	if (!c->have_base || s.seq > c->last_seq)
-		c->last_seq = s.seq;
+	if (!c->have_base || m.seq > c->last_seq)
+		c->last_seq = m.seq;
 	c->have_base = true;
 	if (!measure)
 		return;
@@ -563,14 +419,8 @@ on_message(struct worker *w, struct conn *c, const uint8_t *buf, size_t len)
 		w->first_rx_ns = now;
 	w->last_rx_ns = now;
 	atomic_store_explicit(&w->events_pub, w->msgs, memory_order_relaxed);
-	t = s.data ? s.data : p;
-	t = memmem(t, (size_t)(e - t), "\"t_ns\"", 6);
-	if (t) {
-		t = skip_ws(t + 6, e);
-		if (t < e && *t == ':' &&
-		    parse_u64(skip_ws(t + 1, e), e, &tns) && tns <= now)
-			hist_add(&w->lat, now - tns);
-	}
+	if (m.has_tns && m.t_ns <= now)
+		hist_add(&w->lat, now - m.t_ns);
 }
 
 /* ---- frames ---------------------------------------------------------- */
@@ -603,34 +453,18 @@ on_close_frame(struct worker *w, struct conn *c, const uint8_t *p, size_t n)
 static bool
 parse_frames(struct worker *w, struct conn *c)
 {
-	size_t off = 0, hl, i;
+	struct wsframe f;
+	size_t off = 0, hl;
 	uint64_t plen;
-	uint8_t b0, b1, *pl;
+	uint8_t *pl;
 	int op;
 	bool fin;
 
-	while (c->rx_len - off >= 2) {
-		b0 = c->rx[off];
-		b1 = c->rx[off + 1];
-		fin = b0 & 0x80;
-		op = b0 & 0x0f;
-		plen = b1 & 0x7f;
-		hl = 2;
-		if (plen == 126) {
-			if (c->rx_len - off < 4)
-				break;
-			plen = (uint64_t)c->rx[off + 2] << 8 | c->rx[off + 3];
-			hl = 4;
-		} else if (plen == 127) {
-			if (c->rx_len - off < 10)
-				break;
-			plen = 0;
-			for (i = 0; i < 8; i++)
-				plen = plen << 8 | c->rx[off + 2 + i];
-			hl = 10;
-		}
-		if (b1 & 0x80)
-			hl += 4; /* a server must not mask; skip the key anyway */
+	while (wsframe_header(c->rx + off, c->rx_len - off, &f)) {
+		fin = f.fin;
+		op = f.op;
+		hl = f.hlen;
+		plen = f.plen;
 		if (plen > MAX_MESSAGE) {
 			w->errors_rx++;
 			conn_fail(w, c, CL_OTHER, true);
@@ -647,9 +481,8 @@ parse_frames(struct worker *w, struct conn *c)
 			break;
 		}
 		pl = c->rx + off + hl;
-		if (b1 & 0x80)
-			for (i = 0; i < plen; i++)
-				pl[i] ^= c->rx[off + hl - 4 + (i & 3)];
+		if (f.masked) /* a server must not mask; unmask anyway */
+			wsframe_mask(pl, plen, f.mask);
 		off += hl + plen;
 		switch (op) {
 		case 0x8:
