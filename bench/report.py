@@ -95,6 +95,7 @@ def summarise(rows):
             "dups": total("seq.duplicates"),
             "reorders": total("seq.reorders"),
             "gap_msgs": total("seq.gap_messages"),
+            "resyncs": total("seq.state_resyncs"),
             "closed": sum(sum((x.get("closed") or {}).values()) for x in w),
             "failed": sum(sum((x.get("connect_failed") or {}).values()) for x in w),
             "connected": m("connected"),
@@ -144,7 +145,7 @@ def section(S, info, cmdline, runs):
     L.append("### Streams")
     L.append("")
     L.append("| scenario | system | delivered msg/s | emitted ev/s | p50 ms | p99 ms | "
-             "p99.9 ms | max ms | seq gaps / dup / reorder | closed / failed |")
+             "p99.9 ms | max ms | seq gaps (missing) / dup / reorder / resync | closed / failed |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|---|---|")
     for sc, title in SCENARIOS:
         for sysname in ("flowhub", "baseline"):
@@ -157,12 +158,18 @@ def section(S, info, cmdline, runs):
             L.append(f"| {title} | {sysname} | {fmt(r['delivered'])} | "
                      f"{fmt(r['emitted_per_s'])} | {fmt(ms(r['p50']))} | "
                      f"{fmt(ms(r['p99']))} | {fmt(ms(r['p999']))} | {fmt(ms(r['max']))} | "
-                     f"{r['gaps']} ({r['missing']} missing) / {r['dups']} / {r['reorders']} | "
+                     f"{r['gaps']} ({r['missing']}) / {r['dups']} / {r['reorders']} / {r['resyncs']} | "
                      f"{r['closed']} / {r['failed']} |")
     L.append("")
-    L.append("Delivered = messages received by all clients together per second, "
-             "from the first to the last event message. Seq columns add up all "
-             "runs and clients; a gap counts missing seqs a client never saw.")
+    L.append("Delivered = event messages received by all clients together per "
+             "second, from the first to the last one. Emitted = events the "
+             "producer got into the ring (flowhub) or the pipe (baseline) per "
+             "second; the baseline's pipe pushes back when node falls behind, "
+             "so it may emit less than asked. The seq column adds up all runs "
+             "and clients: gaps (seqs never seen), duplicates, reorders, and "
+             "resyncs (a fresh initial_execution_state mid-stream, which "
+             "stands for the events it covers). Closed = connections the "
+             "server closed (e.g. 1013 for a client too slow to keep up).")
     L.append("")
     L.append("### flowhub against the baseline")
     L.append("")
