@@ -147,7 +147,7 @@ static struct {
 	.connect_timeout = 30, .settle = 0.5,
 };
 
-static _Atomic unsigned n_open, n_failed;
+static _Atomic unsigned n_open, n_failed, n_closed;
 static _Atomic int measuring, stopping;
 static uint64_t t0_mono;
 
@@ -291,9 +291,10 @@ conn_fail(struct worker *w, struct conn *c, int slot, bool open)
 {
 	if (c->state == C_CLOSED)
 		return;
-	if (open)
+	if (open) {
 		w->closes[slot]++;
-	else {
+		atomic_fetch_add(&n_closed, 1);
+	} else {
 		w->fails[slot]++;
 		atomic_fetch_add(&n_failed, 1);
 	}
@@ -449,6 +450,7 @@ on_close_frame(struct worker *w, struct conn *c, const uint8_t *p, size_t n)
 	ws_send(w, c, 8, reply, 2);
 	if (c->state != C_CLOSED) {
 		w->closes[slot]++;
+		atomic_fetch_add(&n_closed, 1);
 		c->state = C_CLOSED;
 		conn_release(w, c);
 	}
@@ -987,6 +989,8 @@ main(int argc, char **argv)
 		now = now_ns(CLOCK_MONOTONIC);
 		if ((double)(now - t_meas) / 1e9 >= cfg.duration)
 			break;
+		if (open_now && atomic_load(&n_closed) >= open_now)
+			break; /* nobody left to measure */
 		for (ev = 0, k = 0; k < cfg.threads; k++)
 			ev += atomic_load_explicit(&ws[k].events_pub,
 			    memory_order_relaxed);
