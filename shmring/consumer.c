@@ -163,10 +163,14 @@ stalled(struct shmring *r, uint64_t pos, uint64_t w)
 		return 0;
 	if (mark == SHMRING__T_SKIP)
 		atomic_fetch_add_explicit(&h->skipped, 1, RLX);
-	/* Look at what follows at once: it is part of the same stall. */
+	/* Look at what follows at once.  After padding it is the rest of
+	 * the same claim, whose clock keeps running; after a whole record it
+	 * is another claim, whose clock starts now. */
 	r->stall_pos = pos + size;
 	r->stall_checked = 0;
 	r->stall_hint = true;
+	if (mark == SHMRING__T_SKIP)
+		r->stall_since = now;
 	return (int64_t)size;
 }
 
@@ -177,6 +181,9 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 	uint64_t pos = r->cursor;
 	unsigned n = 0;
 	int err = 0;
+
+	if (unlikely(!r->consumer))
+		return shmring__fail(-EINVAL, "read: this handle is not the consumer");
 
 	while (n < max) {
 		uint64_t off = pos & r->mask;
@@ -206,8 +213,13 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 					goto bad;
 				}
 				r->tail_seen = tail;
-				if (tail == pos)
-					break; /* empty */
+				if (tail == pos) {
+					/* Empty: whatever stalled here is over, and
+					 * a later claim must get its own clock. */
+					r->stall_pos = POS_NONE;
+					r->stall_since = 0;
+					break;
+				}
 			} else if (++r->empty_polls < EMPTY_POLLS && !r->stall_hint) {
 				break; /* a producer is writing it */
 			} else {
@@ -279,8 +291,13 @@ shmring_seek(struct shmring *r, uint64_t pos)
 {
 	uint64_t tail = atomic_load_explicit(&r->h->tail, ACQ);
 
+	if (!r->consumer)
+		return shmring__fail(-EINVAL, "seek: this handle is not the consumer");
 	if ((pos & (SHMRING__ALIGN - 1)) != 0 || pos < r->released || pos > tail)
-		return -EINVAL;
+		return shmring__fail(-EINVAL, "seek to %llu outside [%llu, %llu] or unaligned",
+				     (unsigned long long)pos,
+				     (unsigned long long)r->released,
+				     (unsigned long long)tail);
 	r->cursor = pos;
 	r->stall_pos = POS_NONE;
 	r->stall_since = 0;
@@ -292,8 +309,13 @@ shmring_release(struct shmring *r, uint64_t pos)
 {
 	uint64_t n, off, first;
 
+	if (!r->consumer)
+		return shmring__fail(-EINVAL, "release: this handle is not the consumer");
 	if ((pos & (SHMRING__ALIGN - 1)) != 0 || pos < r->released || pos > r->cursor)
-		return -EINVAL;
+		return shmring__fail(-EINVAL, "release to %llu outside [%llu, %llu] or unaligned",
+				     (unsigned long long)pos,
+				     (unsigned long long)r->released,
+				     (unsigned long long)r->cursor);
 	n = pos - r->released;
 	if (n == 0)
 		return 0;

@@ -12,3 +12,4 @@ shmring_libshmring_la_LDFLAGS = $(AM_LDFLAGS) -version-info 1:0:0 \
 # walk it checks pre-packed objects with (not exported).
 shmring_libshmring_la_SOURCES += %reldir%/event.c \
 	common/mpvalid.c common/mpvalid.h common/event.h
+dist_man_MANS += doc/shmring.3

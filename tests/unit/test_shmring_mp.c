@@ -487,6 +487,47 @@ START_TEST(should_skip_a_live_producer_only_after_the_liveness_timeout)
 	ck_assert_uint_eq(st.skipped, 1);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
+
+	/* A claim with nothing behind it is skipped the same way... */
+	pid = child_claims_and_stops(&fd);
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+	close(fd);
+	wait_stopped(pid);
+	t0 = mono_ms();
+	do {
+		ck_assert_int_eq(shmring_read(r, note, &s, 10), 0);
+		shmring_wait(r, 20);
+		shmring_stats(r, &st);
+	} while (st.skipped < 2 && mono_ms() - t0 < 5000);
+	ck_assert_uint_eq(st.skipped, 2);
+	ck_assert_uint_ge(mono_ms() - t0, 600);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+
+	/* ...then, after an idle spell longer than the timeout, another live
+	 * producer stops mid-claim right there: it gets a full timeout too. */
+	t0 = mono_ms();
+	while (mono_ms() - t0 < 800) {
+		ck_assert_int_eq(shmring_read(r, note, &s, 10), 0);
+		shmring_wait(r, 20);
+	}
+	pid = child_claims_and_stops(&fd);
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+	close(fd);
+	wait_stopped(pid);
+	ck_assert_int_eq(shmring_write(r, 7, "after", 5), 0);
+	t0 = mono_ms();
+	while (s.n == 1 && mono_ms() - t0 < 5000) {
+		ck_assert_int_ge(shmring_read(r, note, &s, 10), 0);
+		if (s.n == 1)
+			shmring_wait(r, 20);
+	}
+	took = mono_ms() - t0;
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_msg(took >= 600, "skipped the second live producer after %llu ms",
+		      (unsigned long long)took);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
 	shmring_close(r);
 }
 END_TEST
