@@ -310,6 +310,10 @@ apply_pub(struct edge_sync *s, struct edge_in *in)
 		s->e->m.bad_hub_msgs++;
 		return 1;
 	}
+	if (log_enabled(LOG_LVL_DEBUG))
+		log_debug("hub message %c prev_e %" PRIu64 " prev_l %" PRIu64
+			  " events %u (fwd %" PRIu64 ")",
+			  topic, pe, pl, n, s->fwd);
 	need = pe;
 	if (s->logs_on && s->l_synced && pl > need)
 		need = pl;
