@@ -41,6 +41,7 @@ class Client:
         self.seen = []
         self.pending = []
         self.last_seq = 0
+        self.states = []
         self.validate = True
 
     async def connect(self, **kw):
@@ -69,9 +70,8 @@ class Client:
                   f"{self.name}: seq {m['seq']} after {self.last_seq} "
                   f"({m['type']})")
             self.last_seq = m["seq"]
-        elif m.get("type") == "initial_execution_state" and m["data"]:
-            # the client's position becomes the state's
-            self.last_seq = m["data"]["seq"]
+        elif m.get("type") == "initial_execution_state":
+            self.states.append(m)
         self.seen.append(m)
         return m
 
