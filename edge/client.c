@@ -116,7 +116,7 @@ edge_client_close(struct edge_client *c, int code, const char *reason)
 		lws_callback_on_writable(c->wsi);
 		/* A peer that never reads never makes us writeable: give up on
 		 * the close handshake after a while. */
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 10);
 	}
 }
 
