@@ -12,9 +12,11 @@
  *    emit percentiles come from the running workload at a cost of a few
  *    cycles per sample.
  *  - end-to-end: producers write paced records (one every ~20 us each)
- *    stamped with the TSC; the busy-polling consumer subtracts its own
- *    TSC on receipt.  Pacing keeps queueing out: this is the delivery
- *    latency of one record, not the depth of a backlog.
+ *    stamped with the TSC; the consumer subtracts its own TSC on receipt.
+ *    Pacing keeps queueing out: this is the delivery latency of one
+ *    record, not the depth of a backlog.  Run twice: with the consumer
+ *    busy-polling (e2e_ns_*) and with it sleeping in shmring_wait() or a
+ *    blocking recv() when idle (e2e_sleep_ns_*), as the hub does.
  *
  * The socket cases use one SOCK_SEQPACKET socketpair shared by the
  * producers (blocking sends: the kernel paces them, where the ring would
@@ -73,12 +75,15 @@ struct prod {
 
 static double tsc_per_ns;
 static int ncpu;
+static bool no_pin;
 
 static void
 pin(int cpu)
 {
 	cpu_set_t set;
 
+	if (no_pin)
+		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
@@ -136,6 +141,8 @@ send_one(struct bench *b, const void *buf)
 	}
 }
 
+static void paced(struct bench *b, int phase);
+
 static void *
 producer(void *arg)
 {
@@ -179,9 +186,23 @@ producer(void *arg)
 	b->nemit[p->id] = ns;
 	b->full_waits[p->id] = full;
 
-	/* Paced phase: stamped records, one every ~20 us per producer. */
-	while (atomic_load(&b->go) != 2)
-		_mm_pause();
+	/* Paced phases (consumer polling, then sleeping when idle): stamped
+	 * records, one every ~20 us (plus timer slack) per producer. */
+	for (int phase = 2; phase <= 3; phase++)
+		paced(b, phase);
+	return NULL;
+}
+
+static void
+paced(struct bench *b, int phase)
+{
+	unsigned char buf[4096];
+	uint64_t n, i;
+	int rc;
+
+	memset(buf, 0xab, sizeof(buf));
+	while (atomic_load(&b->go) != phase)
+		sched_yield();
 	n = b->e2e_count / b->producers;
 	for (i = 0; i < n; i++) {
 		struct timespec d = { 0, 20000 };
@@ -197,7 +218,6 @@ producer(void *arg)
 			exit(1);
 		}
 	}
-	return NULL;
 }
 
 struct cons {
@@ -226,9 +246,10 @@ on_record(int32_t type, const void *data, uint32_t len, uint64_t pos_end, void *
 	c->got++;
 }
 
-/* Consume TOTAL records; returns when all arrived. */
+/* Consume TOTAL records; returns when all arrived.  SLEEP: block in
+ * shmring_wait / recv when idle instead of polling. */
 static void
-consume(struct bench *b, struct cons *c, uint64_t total)
+consume(struct bench *b, struct cons *c, uint64_t total, bool sleep)
 {
 	static unsigned char buf[65536];
 
@@ -242,13 +263,17 @@ consume(struct bench *b, struct cons *c, uint64_t total)
 			}
 			if (n > 0 && shmring_release(b->r, c->last_end) != 0)
 				exit(1);
-			if (n == 0)
-				_mm_pause();
+			if (n == 0) {
+				if (sleep)
+					shmring_wait(b->r, 100);
+				else
+					_mm_pause();
+			}
 		} else {
-			ssize_t n = recv(b->sv[1], buf, sizeof(buf), 0);
+			ssize_t n = recv(b->sv[1], buf, sizeof(buf), sleep ? 0 : MSG_DONTWAIT);
 
 			if (n < 0) {
-				if (errno == EINTR)
+				if (errno == EINTR || errno == EAGAIN)
 					continue;
 				perror("ringbench: recv");
 				exit(1);
@@ -283,7 +308,7 @@ run(struct bench *b)
 	pthread_t th[MAX_PROD];
 	struct prod p[MAX_PROD];
 	struct cons c = { .b = b };
-	uint64_t t0, t1, nall = 0, full = 0, *all;
+	uint64_t t0, t1, nall = 0, full = 0, *all, ne2e_poll;
 	unsigned i;
 
 	if (b->kind == K_RING) {
@@ -308,17 +333,21 @@ run(struct bench *b)
 		p[i] = (struct prod){ .b = b, .id = i };
 		pthread_create(&th[i], NULL, producer, &p[i]);
 	}
-	b->e2e = calloc(b->e2e_count + 1, 8);
+	b->e2e = calloc(2 * b->e2e_count + 1, 8);
 	while (atomic_load(&b->ready) < b->producers)
 		sched_yield();
 	t0 = mono_ns();
 	atomic_store(&b->go, 1);
-	consume(b, &c, b->count / b->producers * b->producers);
+	consume(b, &c, b->count / b->producers * b->producers, false);
 	t1 = mono_ns();
 	c.got = 0;
 	c.stamp = true;
 	atomic_store(&b->go, 2);
-	consume(b, &c, b->e2e_count / b->producers * b->producers);
+	consume(b, &c, b->e2e_count / b->producers * b->producers, false);
+	ne2e_poll = b->ne2e;
+	c.got = 0;
+	atomic_store(&b->go, 3);
+	consume(b, &c, b->e2e_count / b->producers * b->producers, true);
 	for (i = 0; i < b->producers; i++)
 		pthread_join(th[i], NULL);
 
@@ -333,16 +362,20 @@ run(struct bench *b)
 		free(b->emit[i]);
 	}
 	qsort(all, nall, 8, cmp_u64);
-	qsort(b->e2e, b->ne2e, 8, cmp_u64);
+	qsort(b->e2e, ne2e_poll, 8, cmp_u64);
+	qsort(b->e2e + ne2e_poll, b->ne2e - ne2e_poll, 8, cmp_u64);
 	printf("{\"case\":\"%s-%up-%u\",\"producers\":%u,\"record_bytes\":%u,"
 	       "\"records_per_s\":%.0f,\"emit_ns_p50\":%.0f,\"emit_ns_p99\":%.0f,"
 	       "\"emit_ns_p999\":%.0f,\"e2e_ns_p50\":%.0f,\"e2e_ns_p99\":%.0f,"
+	       "\"e2e_sleep_ns_p50\":%.0f,\"e2e_sleep_ns_p99\":%.0f,"
 	       "\"records\":%llu,\"full_retries\":%llu,\"ring_bytes\":%zu}\n",
 	       b->kind == K_RING ? "ring" : "unix", b->producers, b->rec,
 	       b->producers, b->rec,
 	       (double)(b->count / b->producers * b->producers) * 1e9 / (double)(t1 - t0),
 	       pct(all, nall, 0.5), pct(all, nall, 0.99), pct(all, nall, 0.999),
-	       pct(b->e2e, b->ne2e, 0.5), pct(b->e2e, b->ne2e, 0.99),
+	       pct(b->e2e, ne2e_poll, 0.5), pct(b->e2e, ne2e_poll, 0.99),
+	       pct(b->e2e + ne2e_poll, b->ne2e - ne2e_poll, 0.5),
+	       pct(b->e2e + ne2e_poll, b->ne2e - ne2e_poll, 0.99),
 	       (unsigned long long)(b->count / b->producers * b->producers),
 	       (unsigned long long)full, b->kind == K_RING ? b->ring_bytes : 0);
 	fflush(stdout);
@@ -357,12 +390,61 @@ run(struct bench *b)
 	}
 }
 
+/*
+ * One thread writes a batch, reads it back and releases it: the CPU cost
+ * of a record on both sides without cross-core traffic or scheduling.
+ * Load on the machine only shows as preemption, so this figure is stable
+ * where the two-thread ones are not.
+ */
+static void
+run_inline(uint32_t rec, uint64_t count, size_t cap)
+{
+	struct shmring_opts o = { .capacity = cap };
+	struct cons c = { 0 };
+	struct bench b = { .kind = K_RING };
+	unsigned char buf[4096] = { 0 };
+	uint64_t i, t0, t1;
+	char name[64];
+	int rc;
+
+	snprintf(name, sizeof(name), "/ringbench-%d", (int)getpid());
+	shmring_unlink(name);
+	rc = shmring_open(&b.r, name, &o);
+	if (rc == 0)
+		rc = shmring_consumer_attach(b.r);
+	if (rc != 0) {
+		fprintf(stderr, "ringbench: %s\n", shmring_strerror(rc));
+		exit(1);
+	}
+	c.b = &b;
+	t0 = mono_ns();
+	for (i = 0; i < count; i += 256) {
+		for (unsigned k = 0; k < 256; k++)
+			if (shmring_write(b.r, 1, buf, rec) != 0)
+				exit(1);
+		while (shmring_read(b.r, on_record, &c, 1024) > 0)
+			;
+		if (shmring_release(b.r, c.last_end) != 0)
+			exit(1);
+	}
+	t1 = mono_ns();
+	printf("{\"case\":\"inline-1p-%u\",\"producers\":1,\"record_bytes\":%u,"
+	       "\"records_per_s\":%.0f,\"ns_per_record\":%.1f,\"records\":%llu,"
+	       "\"ring_bytes\":%zu}\n",
+	       rec, rec, (double)c.got * 1e9 / (double)(t1 - t0),
+	       (double)(t1 - t0) / (double)c.got, (unsigned long long)c.got, cap);
+	fflush(stdout);
+	shmring_close(b.r);
+	shmring_unlink(name);
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr,
 		"usage: ringbench [-n records] [-u unix-records] [-e e2e-records]\n"
-		"                 [-c ring-bytes] [-s sizes] [-p producer-counts] [-k ring|unix|both]\n");
+		"                 [-c ring-bytes] [-s sizes] [-p producer-counts] [-k ring|unix|both|inline|all]\n"
+		"                 [-P (do not pin threads to CPUs)]\n");
 }
 
 int
@@ -374,7 +456,7 @@ main(int argc, char **argv)
 	const char *kinds = "both";
 	int ch;
 
-	while ((ch = getopt(argc, argv, "n:u:e:c:s:p:k:h")) != -1) {
+	while ((ch = getopt(argc, argv, "n:u:e:c:s:p:k:Ph")) != -1) {
 		char *tok, *save;
 
 		switch (ch) {
@@ -383,6 +465,7 @@ main(int argc, char **argv)
 		case 'e': ne = strtoull(optarg, NULL, 10); break;
 		case 'c': cap = strtoull(optarg, NULL, 0); break;
 		case 'k': kinds = optarg; break;
+		case 'P': no_pin = true; break;
 		case 's':
 			nsizes = 0;
 			for (tok = strtok_r(optarg, ",", &save); tok && nsizes < 8;
@@ -403,6 +486,12 @@ main(int argc, char **argv)
 	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	pin(ncpu - 1);
 	calibrate();
+	if (strcmp(kinds, "inline") == 0 || strcmp(kinds, "all") == 0)
+		for (unsigned si = 0; si < nsizes; si++)
+			run_inline(sizes[si] < 8 ? 8 : (sizes[si] > 4096 ? 4096 : sizes[si]),
+				   n, cap);
+	if (strcmp(kinds, "inline") == 0)
+		return 0;
 	for (unsigned k = 0; k < 2; k++) {
 		if (((int)k == K_RING && strcmp(kinds, "unix") == 0) ||
 		    ((int)k == K_UNIX && strcmp(kinds, "ring") == 0))

@@ -608,7 +608,10 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 				 (unsigned char *)"binary frames not accepted", 26);
 		return -1;
 	}
-	if (c->rx_len + len > e->conf.max_frame) {
+	/* Judge a frame by the length its header announces, so one that
+	 * claims 100 MiB is refused at its first bytes, not after 64 KiB. */
+	if (c->rx_len + len + lws_remaining_packet_payload(wsi) >
+	    e->conf.max_frame) {
 		e->m.proto_errors++;
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
 				 (unsigned char *)"message too large", 17);

@@ -9,3 +9,4 @@ include tests/fault.mk
 include tests/fuzz.mk
 include tests/browser.mk
 include tests/hostile.mk
+include tests/bench.mk

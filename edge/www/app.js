@@ -110,6 +110,8 @@ function renderConnection(s) {
 		detail = `retry ${s.reconnectAttempt} in ${(s.nextRetryMs / 1000).toFixed(1)} s`;
 	else if (s.connectionStatus === 'offline')
 		detail = 'browser offline: waiting for the network';
+	else if (s.wsConnected && s.hubAvailable === false)
+		detail = 'edge connected, waiting for the hub';
 	$('conn-detail').textContent = detail;
 	$('client-id').textContent = s.clientId || '–';
 }
@@ -212,7 +214,8 @@ function renderLogs(s) {
 /** @typedef {import('./flowhub-client.js').ClientState} ClientState */
 /** @type {Array<[string[], (s: ClientState) => void]>} */
 const SECTIONS = [
-	[['connectionStatus', 'wsConnected', 'wsReconnecting', 'rttMs', 'clientId'], renderConnection],
+	[['connectionStatus', 'wsConnected', 'wsReconnecting', 'rttMs', 'clientId', 'hubAvailable'],
+		renderConnection],
 	[['executionContext'], renderProgram],
 	[['lastSeq'], renderSeq],
 	[['actionHistory'], renderActions],

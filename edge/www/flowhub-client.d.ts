@@ -314,6 +314,8 @@ export interface ClientState {
 	reconnectAttempt: number;
 	nextRetryMs: number | null;
 	clientId: string | null;
+	/** false after the edge sent a state of null (it has no hub link); null before any state */
+	hubAvailable: boolean | null;
 	/** seq of the last event applied (or of the snapshot taken) */
 	lastSeq: number;
 	haveState: boolean;

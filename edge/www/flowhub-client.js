@@ -290,6 +290,7 @@ export function createState() {
 		reconnectAttempt: 0,
 		nextRetryMs: null,
 		clientId: null,
+		hubAvailable: null,  /* false while the edge says it has no hub */
 		lastSeq: 0,
 		haveState: false,
 		executionContext: emptyContext(),
@@ -378,6 +379,10 @@ export class FlowModel {
 			}
 			s.lastSeq = seq;
 			changed.push('lastSeq');
+			if (s.hubAvailable !== true) {
+				s.hubAvailable = true;
+				changed.push('hubAvailable');
+			}
 			if (r && this.resume && r.pending && seq >= r.pending.seq)
 				this.resume = null; /* the replay caught up */
 		}
@@ -386,8 +391,13 @@ export class FlowModel {
 	}
 
 	handleSnapshot(data) {
-		if (!data || typeof data !== 'object')
-			return [];
+		if (!data || typeof data !== 'object') {
+			/* the edge has no state to give: it is not linked to a hub */
+			if (this.state.hubAvailable === false)
+				return [];
+			this.state.hubAvailable = false;
+			return ['hubAvailable'];
+		}
 		const seq = typeof data.seq === 'number' ? data.seq : 0;
 		const first = !this.greeted;
 		this.greeted = true;
@@ -414,6 +424,7 @@ export class FlowModel {
 		const opts = this.opts;
 		s.lastSeq = d.seq;
 		s.haveState = true;
+		s.hubAvailable = true;
 		s.executionContext = { ...emptyContext(), ...(d.executionContext || {}) };
 		s.activeBlocks = Array.isArray(d.active) ? d.active.slice() : [];
 		s.recentBlocks = Array.isArray(d.recent) ? d.recent.slice(0, opts.recentLimit) : [];
@@ -421,7 +432,7 @@ export class FlowModel {
 		s.hardware = d.hardware && typeof d.hardware === 'object' ? { ...d.hardware } : {};
 		s.stats = { ...s.stats, snapshots: s.stats.snapshots + 1 };
 		return ['lastSeq', 'executionContext', 'activeBlocks', 'recentBlocks',
-			'actionHistory', 'hardware', 'stats'];
+			'actionHistory', 'hardware', 'stats', 'hubAvailable'];
 	}
 
 	applyEvent(type, d, msg) {

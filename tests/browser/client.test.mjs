@@ -336,6 +336,16 @@ describe('seq', () => {
 		assert.equal(m.state.executionContext.programName, 'Hydro A');
 	});
 
+	test('a null state means the edge has no hub', () => {
+		const m = new FlowModel();
+		assert.deepEqual(m.handle({ type: 'initial_execution_state', timestamp: iso(clock), data: null }),
+			['hubAvailable']);
+		assert.equal(m.state.hubAvailable, false);
+		assert.equal(m.state.haveState, false);
+		m.handle(snapshot(5));
+		assert.equal(m.state.hubAvailable, true);
+	});
+
 	test('gap is counted', () => {
 		const m = new FlowModel();
 		m.handle({ type: 'gap', seq: 3, timestamp: iso(clock), data: { lost: 17, reason: 'ring_overflow' } });

@@ -3,7 +3,7 @@
 # token cannot write; a network timing comparison of wrong tokens that
 # share 0 vs all-but-one leading characters with the real one.
 . "$top_srcdir/tests/hostile/lib.sh"
-rtok=$("$PY" -c 'import secrets; print(secrets.token_hex(256))')
+rtok=$("$PY" -c 'import secrets; print(secrets.token_hex(100))')
 wtok=$("$PY" -c 'import secrets; print(secrets.token_hex(32))')
 start_hub
 start_edge --read-token "$rtok" --write-token "$wtok" --origin "http://good.example"

@@ -4,7 +4,8 @@ Phase 1 (quiet): client B (127.0.0.2) sends a ping every 20 ms and
 measures the pong round trip.  Phase 2: an attacker process (127.0.0.3)
 sends junk text frames at RATE msgs/s, reconnecting whenever the edge
 closes it; B measures again.  Expected: the attacker is rate limited
-(error "rate_limited", then close 1008) and B's median round trip under
+(close 1008 "rate limit", after rate_limited errors when it reads
+them in time) and B's median round trip under
 the flood stays within 2x of quiet (plus 0.25 ms for the Python client's
 own scheduling noise).  Prints the numbers; exit 1 on a violation."""
 import asyncio
@@ -30,7 +31,8 @@ def attacker(q, stop_at):
     per_tick = 500  # frames per batch
     tick = per_tick / float(rate)
     st = {"sent": 0, "conns": 0, "rate_limited": 0, "closes": {},
-          "other_err": 0, "refused": 0}
+          "other_err": 0, "refused": 0, "reason": ""}
+    nxt = time.monotonic()  # one schedule across reconnects: RATE in total
     while time.monotonic() < stop_at:
         try:
             s, code, rest = wsraw.connect(HOST, port, src="127.0.0.3",
@@ -47,7 +49,6 @@ def attacker(q, stop_at):
         st["conns"] += 1
         s.setblocking(False)
         rd = wsraw.Reader(s, rest)
-        nxt = time.monotonic()
         alive = True
         while alive and time.monotonic() < stop_at:
             now = time.monotonic()
@@ -90,6 +91,7 @@ def attacker(q, stop_at):
                     if op == 8:
                         c = int.from_bytes(p[:2], "big") if len(p) >= 2 else 0
                         st["closes"][c] = st["closes"].get(c, 0) + 1
+                        st["reason"] = p[2:].decode("utf-8", "replace")
                         alive = False
                     elif op == 1:
                         try:
@@ -146,8 +148,18 @@ def main():
           % (st["sent"], rate, st["conns"], st["rate_limited"],
              st["other_err"], st["closes"], st["refused"], rss0, rss1))
     ok = True
-    if st["rate_limited"] == 0 or st["closes"].get(1008, 0) == 0:
-        print("FAIL: the flood was not rate limited (error + close 1008)")
+    print("close reason: %r" % st["reason"])
+    # The edge answers rate_limited while it tolerates, then closes 1008;
+    # a flood this fast is closed in the same read, and the queued error
+    # replies go with the connection, so the close (with its reason) is
+    # what a flooder reliably sees.
+    if st["closes"].get(1008, 0) == 0 or (
+            st["rate_limited"] == 0 and "rate" not in st["reason"]):
+        print("FAIL: the flood was not rate limited (close 1008)")
+        ok = False
+    # The last connection may still be open when the attack stops.
+    if st["closes"].get(1008, 0) < st["conns"] - 1:
+        print("FAIL: a flooding connection ended without close 1008")
         ok = False
     if p50f > 2 * p50q + 0.25:
         print("FAIL: other client's median latency %.3f ms > 2x quiet %.3f ms"

@@ -3,7 +3,7 @@
 # stops them by PID on exit.  Skips (77) when a daemon is not built.
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
 PY=/usr/bin/python3
-HUB=$top_builddir/hub/flowhub
+HUB=$top_builddir/flowhub
 EDGE=$top_builddir/edge/flowhub-edge
 EMIT=$top_builddir/emit/flowhub-emit
 HOSTILE=$top_srcdir/tests/hostile
@@ -35,9 +35,16 @@ free_port() {
 	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# wait_for CMD...: retry CMD for up to 10 s.
+# wait_for CMD...: retry CMD for up to 10 s; give up early if the
+# process $wait_pid (when set) has died.
 wait_for() {
-	for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	for _ in $(seq 100); do
+		"$@" >/dev/null 2>&1 && return 0
+		if [ -n "${wait_pid:-}" ] && ! kill -0 "$wait_pid" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.1
+	done
 	return 1
 }
 
@@ -51,6 +58,7 @@ start_hub() {
 		--state-dir "$tmp" "$@" >"$tmp/hub.log" 2>&1 &
 	hub_pid=$!
 	pids="$pids $hub_pid"
+	wait_pid=$hub_pid
 	if ! wait_for test -S "$rundir/rpc"; then
 		echo "hub did not start:"; tail -20 "$tmp/hub.log"; exit 99
 	fi
@@ -64,6 +72,7 @@ start_edge() {
 		>"$tmp/edge.log" 2>&1 &
 	edge_pid=$!
 	pids="$pids $edge_pid"
+	wait_pid=$edge_pid
 	if ! wait_for healthy "$port"; then
 		echo "edge did not start or link:"; tail -20 "$tmp/edge.log"; exit 99
 	fi

@@ -2,16 +2,14 @@
 
 H (hostile) upgrades with a tiny receive buffer, subscribes to all logs
 and never reads; C (good) subscribes too and reads everything.  N logs of
-SIZE bytes are fed through flowhub-emit.  Expected: the edge closes H
+SIZE bytes are fed through flowhub-emit at RATE logs/s.  Expected: the edge closes H
 with 1013 once its queue passes the limit (H, draining at the end, sees
 bounded data then the close frame), C receives every log, and the edge's
 RSS stays under baseline + BOUND MiB throughout.  Prints the numbers;
 exit 1 on a violation."""
 import asyncio
 import json
-import os
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -20,8 +18,8 @@ import websockets
 
 import wsraw
 
-port, edge_pid, nlogs, size, bound_mib = (int(a) for a in sys.argv[1:6])
-emit, ring, tmp = sys.argv[6:9]
+port, edge_pid, nlogs, size, bound_mib, rate = (int(a) for a in sys.argv[1:7])
+emit, ring = sys.argv[7:9]
 HOST = "127.0.0.1"
 ORIGIN = "http://%s:%d" % (HOST, port)
 
@@ -44,7 +42,30 @@ def sampler():
         time.sleep(0.05)
 
 
-async def good():
+async def feed(rate):
+    """flowhub-emit fed NLOGS log lines at RATE lines/s through its stdin,
+    so a client that reads keeps up while one that never reads cannot."""
+    p = await asyncio.create_subprocess_exec(
+        emit, "--ring", ring, "-", stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    batch = max(1, rate // 50)
+    t0 = time.monotonic()
+    for i in range(0, nlogs, batch):
+        lines = "".join(json.dumps({"event": "log", "level": "info", "tag": "flood",
+                                    "message": "%06d " % j + "m" * size}) + "\n"
+                        for j in range(i, min(nlogs, i + batch)))
+        p.stdin.write(lines.encode())
+        await p.stdin.drain()
+        delay = t0 + (i + batch) / float(rate) - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    p.stdin.close()
+    err = await p.stderr.read()
+    if await p.wait() != 0:
+        print("emit failed: %s" % err.decode()[-500:])
+
+
+async def good(rate):
     got = 0
     async with websockets.connect("ws://%s:%d/ws/flow" % (HOST, port),
                                   origin=ORIGIN, open_timeout=10,
@@ -54,16 +75,9 @@ async def good():
             m = json.loads(await asyncio.wait_for(ws.recv(), 10))
             if m.get("type") == "logs_subscribed":
                 break
-        time.sleep(0.3)  # let H's subscription land too
-        lines = os.path.join(tmp, "logs.jsonl")
-        with open(lines, "w") as f:
-            for i in range(nlogs):
-                f.write(json.dumps({"event": "log", "level": "info",
-                                    "tag": "flood", "message": "%06d " % i + "m" * size}) + "\n")
+        await asyncio.sleep(0.3)  # let H's subscription land too
         t0 = time.monotonic()
-        p = subprocess.run([emit, "--ring", ring, lines], capture_output=True)
-        if p.returncode != 0:
-            print("emit failed: %s" % p.stderr.decode()[-500:])
+        feeder = asyncio.create_task(feed(rate))
         try:
             while got < nlogs:
                 m = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -71,11 +85,12 @@ async def good():
                     got += 1
         except asyncio.TimeoutError:
             pass
+        await feeder
         return got, time.monotonic() - t0
 
 
 threading.Thread(target=sampler, daemon=True).start()
-got, dt = asyncio.run(good())
+got, dt = asyncio.run(good(rate))
 time.sleep(0.5)
 stop.set()
 

@@ -145,13 +145,16 @@ class Reader:
 
     def until_close(self, timeout=10.0):
         """Skip frames until a close frame; returns (code, reason, frames
-        skipped) or (None, None, n) when the TCP connection ended first."""
+        skipped), (None, "eof", n) when the TCP connection ended first or
+        (None, "timeout", n) when nothing came within TIMEOUT s."""
         n = 0
         while True:
             try:
                 op, p = self.next(timeout)
             except (EOFError, ConnectionResetError):
-                return None, None, n
+                return None, "eof", n
+            except socket.timeout:
+                return None, "timeout", n
             if op == 8:
                 code = struct.unpack("!H", p[:2])[0] if len(p) >= 2 else None
                 return code, p[2:].decode("utf-8", "replace"), n
