@@ -39,6 +39,23 @@ async def healthy():
     check(False, "restarted edge never linked")
 
 
+async def snapshot_current():
+    """Until the edge's snapshot is at the last event it forwarded (so a
+    client that connects gets the state and no backlog of events)."""
+    import json
+    for _ in range(100):
+        with urllib.request.urlopen(f"http://127.0.0.1:{PA}/metrics") as r:
+            fwd = next(int(l.split()[1]) for l in r.read().decode().splitlines()
+                       if l.startswith("flowhub_edge_hub_seq "))
+        with urllib.request.urlopen(
+                f"http://127.0.0.1:{PA}/api/v1/execution-sessions/current-execution") as r:
+            seq = json.loads(r.read())["data"]["seq"]
+        if seq == fwd:
+            return
+        await asyncio.sleep(0.1)
+    check(False, "the edge's snapshot never caught up")
+
+
 async def resumed(name, since):
     c = await Client(URL, name).connect()
     await c.expect("initial_execution_state")
@@ -63,7 +80,7 @@ async def main():
     # 1. missed events while away: from the hub's history (the edge's
     # snapshot has moved past s1 by now)
     await emit(100)
-    await asyncio.sleep(1.5)
+    await snapshot_current()
     await ref.drain(quiet=0.5)
     c2 = await resumed("c2", s1)
     want = nonlog(ref, s1)
@@ -90,7 +107,7 @@ async def main():
     # 3. older than the hub retains (400): a fresh state instead.  (Wait
     # for the edge's snapshot to catch up: events already written to a
     # client are never sent to it again, whatever it resumes from.)
-    await asyncio.sleep(1.5)
+    await snapshot_current()
     c5 = await resumed("c5", 1)
     check(len(c5.states) == 2, f"too old: {len(c5.states)} states, want 2")
     check(not nonlog(c5, 0) or nonlog(c5, 0)[0] > c5.states[1]["data"]["seq"],
