@@ -125,6 +125,7 @@ async def main():
                          stdout=log, stderr=log)
     try:
         await healthy()
+        await snapshot_current()
         c6 = await resumed("c6", last)
         seqs = nonlog(c6, last)
         check(len(seqs) > 0 and seqs == sorted(set(seqs)),
@@ -133,7 +134,9 @@ async def main():
         await other.drain(quiet=0.5)
         want = nonlog(other, last)
         check(seqs == want, f"after edge restart: {len(seqs)} events, "
-              f"want {len(want)}")
+              f"want {len(want)}; missing {sorted(set(want) - set(seqs))[:20]}"
+              f" extra {sorted(set(seqs) - set(want))[:20]} last {last}"
+              f" states {[s['data']['seq'] for s in c6.states if s['data']]}")
         check(other.last_seq > last, "no events after the kill")
     finally:
         p.terminate()
