@@ -131,7 +131,7 @@ fault_fill() {
 	[ -d "$www" ] || { www=$RUN/www; mkdir -p "$www"; }
 	"$top_srcdir/dist/fill-template" BINDIR="$RUN/bin" RUNDIR="$RUN/rt" \
 		STATEDIR="$RUN/state" LOGDIR="$RUN/log" RING="$RING" \
-		EDGES="$EDGES" LISTEN_ADDR="$listen" WWWDIR="$www" \
+		EDGES="$EDGES" LISTEN_ADDR="$listen" WWWDIR="$www" SUPERVISOR_CONFDIR="$RUN" \
 		< "$top_srcdir/dist/supervisor/flowhub.conf.in" > "$RUN/flowhub.conf" ||
 		fault_hard "fill-template failed"
 	grep -q '^numprocs_start=5000$' "$RUN/flowhub.conf" ||
