@@ -369,7 +369,7 @@ def main():
                            a.recent)
         if want is None:
             fail("cannot model the state: events missing")
-        for url in a.state_url:
+        for url in a.state_url if want is not None else []:
             with urllib.request.urlopen(url, timeout=5) as r:
                 body = json.load(r)
             got = served_state(body.get("data") or {})

@@ -278,6 +278,8 @@ async def main():
     ap.add_argument("--ready-file")
     ap.add_argument("--target-file", required=True)
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--grace", type=float, default=20,
+                    help="seconds the clients get once the target is known")
     a = ap.parse_args()
 
     shared = {"stop": False, "target": None}
@@ -291,6 +293,8 @@ async def main():
                                   shared))
     deadline = time.time() + a.timeout
     tasks = [asyncio.create_task(c.run(deadline)) for c in clients]
+
+    grace = [0.0]
 
     async def watch():
         if a.ready_file:
@@ -309,6 +313,11 @@ async def main():
                     txt = f.read().strip()
                 if txt:
                     shared["target"] = int(txt)
+                    # the final seq is known: whoever is not whole within
+                    # the grace period is not going to be
+                    grace[0] = time.time() + a.grace
+            if grace[0] and time.time() > grace[0]:
+                return
             if shared["target"] is not None and \
                     all(c.target_reached() for c in clients):
                 return
