@@ -13,8 +13,8 @@ fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 24
 sleep 6
 pid=$(fault_pid "edge-$E0") || fault_hard "edge-$E0 not running"
-fault_mark fault
 kill -STOP "$pid"
+fault_mark fault
 fault_log "stopped edge-$E0 (pid $pid) for 10 s"
 sleep 10
 kill -CONT "$pid"

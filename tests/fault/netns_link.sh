@@ -48,8 +48,8 @@ FAULT_CLIENT_PREFIX="ip netns exec $NSE" \
 	fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 22
 sleep 6
-fault_mark fault
 ip -n "$NSE" link set "ve$$" down || fault_hard "link down"
+fault_mark fault
 fault_log "cut the link ($EA <-> $HA) for 5 s"
 saw_down=0
 for _ in $(seq 25); do

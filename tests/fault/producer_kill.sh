@@ -15,8 +15,8 @@ fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 60 --count-file "$RUN/prod1.count"
 P1=$PROD_PID
 sleep 6.3
-fault_mark fault
 kill -KILL "$P1"
+fault_mark fault
 wait "$P1" 2>/dev/null
 fault_log "killed producer run 1 (pid $P1)"
 sleep 1
