@@ -11,14 +11,17 @@ Checks:
     numbers of each run arrive without a hole;
   - a gap message only when a producer saw the ring full, and then it
     says exactly how many were lost;
-  - the producer never blocked: no emit call slower than --block-ms;
+  - the producer never blocked: no emit call made a voluntary context
+    switch (faultprod tells a slow emit that waited from one the
+    scheduler preempted on this busy machine);
   - optionally, the state an edge serves equals the state the delivered
     events imply (a model of the hub's state machine applied from the
     first connection's state).
 Measured and printed: per-client counts, reconnects and close codes,
 recovery time (fault -> the client holds, without a hole, an event emitted
 after the fault), emit p50/p99 of the producer before/during/after the
-fault, emit->client latency and delivered rate per phase.
+fault, emit->client latency per phase (events emitted before the "steady"
+mark, the start-up, are shown apart as "warmup").
 """
 import argparse
 import json
@@ -154,7 +157,6 @@ def main():
                     help="comma list of client name prefixes the fault hits")
     ap.add_argument("--state-url", action="append", default=[])
     ap.add_argument("--recent", type=int, default=20)
-    ap.add_argument("--block-ms", type=float, default=100.0)
     ap.add_argument("--phases", help="mark names a,b,c: latency phases "
                     "[a,b) 'quiet' and [b,c) 'loaded'")
     ap.add_argument("--latency-factor", type=float, default=0)
@@ -164,6 +166,7 @@ def main():
 
     marks = load_marks(a.marks)
     fault = marks.get(a.fault) if a.fault else None
+    steady = marks.get("steady")
     fault_end = marks.get(a.fault_end) if a.fault_end else None
     affected = [p for p in a.affected.split(",") if p]
     out = {"clients": {}, "producers": {}}
@@ -200,16 +203,24 @@ def main():
         runs[int(run)] = (sent, attempted)
         print("producer run %s (killed): %d accepted, %d attempted"
               % (run, sent, attempted))
-    slow = [x for x in prod_windows if x["max_ns"] > a.block_ms * 1e6]
-    for x in slow:
-        fail("an emit call took %.1f ms (window at %.3f): the producer "
-             "blocked" % (x["max_ns"] / 1e6, x["t0"]))
+    for x in prod_windows:
+        if x.get("blocked"):
+            fail("%d emit calls waited (voluntary context switch inside the "
+                 "call, window at %.3f, max %.1f ms): the producer blocked"
+                 % (x["blocked"], x["t0"], x["max_ns"] / 1e6))
+    pre = sum(x.get("preempted", 0) for x in prod_windows)
     if prod_windows:
-        ph = {"before": [], "during": [], "after": []}
+        print("producer: %d emits slower than 1 ms, all preempted by the "
+              "scheduler (no wait inside the call); slowest %.2f ms"
+              % (pre, max(x["max_ns"] for x in prod_windows) / 1e6))
+        out["producer_preempted_slow"] = pre
+        ph = {"warmup": [], "before": [], "during": [], "after": []}
         for x in prod_windows:
             if x["sent"] + x["full"] + x["err"] == 0:
                 continue
-            if fault is None:
+            if steady is not None and x["t1"] <= steady:
+                ph["warmup"].append(x)
+            elif fault is None:
                 ph["before"].append(x)
             else:
                 ph[phase_of(x["t0"], x["t1"], fault, fault_end)].append(x)
@@ -266,19 +277,21 @@ def main():
             cr["recovery_s"] = rec
             line += ", recovery %s" % ("%.3f s" % rec if rec is not None
                                        else "never")
-            phl = {"before": [], "during": [], "after": []}
+            phl = {"warmup": [], "before": [], "during": [], "after": []}
             for r in recs:
                 if r[2]:
                     t = r[2] / 1e9
-                    phl[phase_of(t, t, fault, fault_end or fault)].append(
-                        (r[1] - r[2]) / 1e6)
+                    k = "warmup" if steady is not None and t < steady else \
+                        phase_of(t, t, fault, fault_end or fault)
+                    phl[k].append((r[1] - r[2]) / 1e6)
             for k, v in phl.items():
                 if v:
                     cr["latency_%s_ms" % k] = [pct(v, 0.5), pct(v, 0.99),
                                                max(v)]
-            line += "\n    emit->client latency ms p50/p99/max: " + "; ".join(
-                "%s %.1f/%.1f/%.1f" % (k, pct(v, .5), pct(v, .99), max(v))
-                for k, v in phl.items() if v)
+            line += "\n    emit->client latency ms p50/p99/max (events): " + \
+                "; ".join("%s %.1f/%.1f/%.1f (%d)" % (k, pct(v, .5), pct(v, .99),
+                                                     max(v), len(v))
+                          for k, v in phl.items() if v)
         elif lat:
             line += "\n    emit->client latency ms p50/p99/max: %.1f/%.1f/%.1f" % (
                 pct(lat, .5), pct(lat, .99), max(lat))

@@ -11,7 +11,9 @@ fault_start
 E0=$PORT0 E1=$((PORT0 + 1))
 fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 20
-sleep 7
+sleep 3
+fault_mark steady   # start-up transients end here
+sleep 4
 old=$(fault_pid flowhub-hub) || fault_hard "hub not running"
 kill -KILL "$old"
 fault_mark fault

@@ -47,7 +47,9 @@ E0=$PORT0 E1=$((PORT0 + 1))
 FAULT_CLIENT_PREFIX="ip netns exec $NSE" \
 	fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 22
-sleep 6
+sleep 3
+fault_mark steady   # start-up transients end here
+sleep 3
 ip -n "$NSE" link set "ve$$" down || fault_hard "link down"
 fault_mark fault
 fault_log "cut the link ($EA <-> $HA) for 5 s"

@@ -13,7 +13,8 @@ fault_start
 E0=$PORT0 E1=$((PORT0 + 1))
 fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 25
-sleep 2
+sleep 3
+fault_mark steady   # start-up transients end here
 fault_mark quiet
 sleep 9
 fault_mark loaded
