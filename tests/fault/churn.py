@@ -17,7 +17,8 @@ import websockets
 async def stalled(url, res, until):
     try:
         async with websockets.connect(url, ping_interval=None, max_queue=1,
-                                      read_limit=1024, max_size=1 << 24) as ws:
+                                      read_limit=1024, max_size=1 << 24,
+                                      close_timeout=1) as ws:
             await ws.send(json.dumps({"type": "subscribe_logs", "filters": {
                 "level": ["debug", "info", "warn", "error"]}}))
             res["stalled_connected"] = True

@@ -26,7 +26,7 @@ ip -n "$NSH" addr add "$HA/30" dev "vh$$" && ip -n "$NSE" addr add "$EA/30" dev 
 	fault_hard "veth addresses"
 for ns in "$NSH" "$NSE"; do ip -n "$ns" link set lo up; done
 ip -n "$NSH" link set "vh$$" up && ip -n "$NSE" link set "ve$$" up || fault_hard "veth up"
-ip netns exec "$NSE" ping -c1 -W2 "$HA" >/dev/null || fault_hard "no path over the veth pair"
+ip -n "$NSE" route get "$HA" >/dev/null || fault_hard "no route over the veth pair"
 EV=tcp://$HA:$((20000 + $$ % 20000)) RPC=tcp://$HA:$((20001 + $$ % 20000))
 
 # The installed group, with wrappers as BINDIR that put each daemon into
