@@ -21,12 +21,12 @@ metric() {
 	curl -s -m 2 "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'
 }
 fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
-fault_producer 1 --rate 1000 --duration 27
+fault_producer 1 --rate 1000 --duration 30
 sleep 3
 fault_mark steady   # start-up transients end here
 load() {
 	nice -n 19 $PY "$FAULT_SRC/churn.py" --url "ws://127.0.0.1:$E0/ws/flow" \
-		--clients 200 --duration 5 --stalled-url "ws://127.0.0.1:$E0/ws/flow" \
+		--clients 200 --duration 6 --stalled-url "ws://127.0.0.1:$E0/ws/flow" \
 		>> "$RUN/churn.out" 2>> "$RUN/churn.err" 9>&- &
 	CHURN_PID=$!
 	FAULT_PIDS+=("$CHURN_PID")
@@ -34,11 +34,11 @@ load() {
 }
 slow0=$(metric "$E0" flowhub_edge_slow_client_closes_total)
 fault_mark quiet1
-sleep 5
+sleep 6
 fault_mark loaded1
 load
 fault_mark quiet2
-sleep 5
+sleep 6
 fault_mark loaded2
 load
 fault_mark end
