@@ -178,13 +178,26 @@ mp_utf8_valid(const void *s, size_t len)
 		size_t n, i;
 
 		if (c < 0x80) {
+			/* ASCII: skip eight bytes at a time while it lasts,
+			 * most text on the producer's fast path is ASCII. */
 			p++;
+			while (end - p >= 8) {
+				uint64_t w;
+
+				memcpy(&w, p, 8);
+				if (w & UINT64_C(0x8080808080808080))
+					break;
+				p += 8;
+			}
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
+		if (c >= 0xc2 && c <= 0xdf) { /* 2 bytes: never overlong */
+			if (end - p < 2 || (p[1] & 0xc0) != 0x80)
+				return 0;
+			p += 2;
+			continue;
+		}
+		if (c >= 0xe0 && c <= 0xef) {
 			n = 2;
 			cp = c & 0x0f;
 		} else if (c >= 0xf0 && c <= 0xf4) {

@@ -69,6 +69,9 @@
  * Everything read from the segment is untrusted: the geometry is copied
  * into the handle once at open, and lengths, types and positions are
  * checked before use, so a corrupt segment yields -EBADMSG or -EPROTO.
+ *
+ * This file creates and validates segments and holds the producer side;
+ * consumer.c has the consumer side and liveness.c the process checks.
  */
 #include "config.h"
 
@@ -91,61 +94,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#define SHMRING__LIBRARY
 #include "shmring.h"
 #include "shmring_private.h"
 
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
-
-#define RLX memory_order_relaxed
-#define ACQ memory_order_acquire
-#define REL memory_order_release
-#define SC memory_order_seq_cst
-
-#define POS_NONE UINT64_MAX
-#define WAKE_BIT UINT64_C(1)       /* in shmring_claim.pos: wake the consumer */
-#define CHECK_EVERY_NS 100000000ull /* liveness checks while stalled */
-#define ATTACH_WAIT_MS 2000         /* for a creator to finish the header */
-#define SPIN_ROUNDS 2000
+#define ATTACH_WAIT_MS 2000 /* for a creator to finish the header */
 
 _Static_assert(sizeof(struct shmring__slot) == SHMRING__LINE, "slot is one line");
 _Static_assert(SHMRING__NSLOTS <= 256, "slot index must fit the tag");
-
-/* What a handle of this process remembers about a slot it registered. */
-struct owned_slot {
-	uint32_t idx;
-	uint32_t gen;
-	pid_t pid;
-	pid_t tid;
-};
-
-struct shmring {
-	uint8_t *base;  /* the mapping */
-	size_t map_len;
-	struct shmring__hdr *h;
-	uint8_t *data;
-	uint64_t cap;   /* copied at open: never re-read from the segment */
-	uint64_t mask;
-	uint32_t max_record;
-	uint32_t nslots;
-	uint64_t id;    /* unique per handle in this process */
-	uint64_t liveness_ns;
-
-	/* Consumer state (one thread). */
-	bool consumer;
-	uint64_t owner_word; /* what we stored in h->consumer */
-	uint64_t cursor;
-	uint64_t released;
-	uint64_t tail_seen;
-	uint64_t stall_pos;
-	uint64_t stall_since;
-	uint64_t stall_checked;
-
-	/* Producer slots registered through this handle. */
-	pthread_mutex_t lock;
-	unsigned nowned;
-	struct owned_slot owned[SHMRING__NSLOTS];
-};
 
 /* Per-thread slot cache, keyed by handle id and fork epoch. */
 struct tcache {
@@ -156,7 +112,9 @@ struct tcache {
 	int32_t tag;
 };
 #define TCACHE_N 4
-static __thread struct tcache tcache[TCACHE_N];
+/* initial-exec: the producer fast path must not call __tls_get_addr. */
+static __thread struct tcache tcache[TCACHE_N]
+	__attribute__((tls_model("initial-exec")));
 static _Atomic unsigned fork_epoch = 1;
 static _Atomic uint64_t next_handle_id = 1;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -167,12 +125,9 @@ static __thread char err_buf[256];
 
 /* ---- helpers -------------------------------------------------------- */
 
-static int
-fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Remember why ERR happened, for shmring_strerror(). */
-static int
-fail(int err, const char *fmt, ...)
+int
+shmring__fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -183,8 +138,8 @@ fail(int err, const char *fmt, ...)
 	return err;
 }
 
-static uint64_t
-now_ns(clockid_t clk)
+uint64_t
+shmring__now_ns(clockid_t clk)
 {
 	struct timespec ts;
 
@@ -192,139 +147,12 @@ now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static inline uint64_t
-align8(uint64_t n)
-{
-	return (n + (SHMRING__ALIGN - 1)) & ~(uint64_t)(SHMRING__ALIGN - 1);
-}
-
-static inline _Atomic uint64_t *
-hdr_at(const struct shmring *r, uint64_t pos)
-{
-	return (_Atomic uint64_t *)(void *)(r->data + (pos & r->mask));
-}
-
-/* Header word as laid out in memory: {int32 length, int32 type}. */
-static inline uint64_t
-hdr_word(int32_t len, int32_t type)
-{
-	return (uint64_t)(uint32_t)len | (uint64_t)(uint32_t)type << 32;
-}
-
-static inline int32_t
-word_len(uint64_t w)
-{
-	return (int32_t)(uint32_t)w;
-}
-
-static inline int32_t
-word_type(uint64_t w)
-{
-	return (int32_t)(uint32_t)(w >> 32);
-}
-
-static void
-futex_wake(_Atomic uint32_t *w)
+void
+shmring__futex_wake(_Atomic uint32_t *w)
 {
 	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
-static void
-futex_wait(_Atomic uint32_t *w, uint32_t val, uint64_t ns)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)(ns / 1000000000ull),
-		.tv_nsec = (long)(ns % 1000000000ull),
-	};
-
-	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, val, &ts, NULL, 0);
-}
-
-/*
- * State and start time (clock ticks since boot, field 22) of PID from
- * /proc.  Returns 0, -ESRCH when the process is gone, or another error.
- */
-static int
-proc_stat(pid_t pid, char *state, uint64_t *start)
-{
-	char path[64], buf[1024], *p, *end;
-	ssize_t n;
-	int fd, field;
-
-	if (pid <= 0)
-		return -ESRCH;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: fields resume after the last ')'. */
-	p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ')
-		return -EPROTO;
-	p += 2;
-	*state = *p;
-	for (field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (p == NULL)
-			return -EPROTO;
-		p++;
-	}
-	errno = 0;
-	*start = strtoull(p, &end, 10);
-	if (errno != 0 || end == p)
-		return -EPROTO;
-	return 0;
-}
-
-/* pid << 32 | low 32 bits of this process's start time. */
-static uint64_t
-self_owner_word(void)
-{
-	static _Atomic uint64_t cached;
-	static _Atomic pid_t cached_pid;
-	pid_t pid = getpid();
-	uint64_t start = 0;
-	char st;
-
-	if (atomic_load(&cached_pid) == pid)
-		return atomic_load(&cached);
-	if (proc_stat(pid, &st, &start) < 0)
-		start = 0;
-	uint64_t w = (uint64_t)(uint32_t)pid << 32 | (start & 0xffffffffu);
-	atomic_store(&cached, w);
-	atomic_store(&cached_pid, pid);
-	return w;
-}
-
-/* True only when the process behind owner word W is provably gone. */
-static bool
-owner_dead(uint64_t w)
-{
-	pid_t pid = (pid_t)(w >> 32);
-	uint64_t start;
-	char st;
-	int rc;
-
-	if (w == 0)
-		return true;
-	if (pid <= 0)
-		return true;
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return true;
-	rc = proc_stat(pid, &st, &start);
-	if (rc == -ESRCH)
-		return true;
-	if (rc < 0)
-		return false; /* cannot tell: assume alive */
-	if (st == 'Z' || st == 'X')
-		return true;
-	return (start & 0xffffffffu) != (w & 0xffffffffu);
-}
 
 static void
 after_fork_child(void)
@@ -372,7 +200,7 @@ init_header(struct shmring__hdr *h, uint64_t cap, uint32_t max_record)
 	unsigned i;
 
 	if (getrandom(&inst, sizeof(inst), 0) != sizeof(inst))
-		inst = now_ns(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 40);
+		inst = shmring__now_ns(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 40);
 	h->version = SHMRING__VERSION;
 	h->hdr_size = (uint32_t)SHMRING__HDR_SIZE;
 	h->capacity = cap;
@@ -380,7 +208,7 @@ init_header(struct shmring__hdr *h, uint64_t cap, uint32_t max_record)
 	h->nslots = SHMRING__NSLOTS;
 	h->instance = inst;
 	h->flags = 0;
-	h->created_ns = now_ns(CLOCK_REALTIME);
+	h->created_ns = shmring__now_ns(CLOCK_REALTIME);
 	atomic_store_explicit(&h->tail, 0, RLX);
 	atomic_store_explicit(&h->head, 0, RLX);
 	atomic_store_explicit(&h->head_cache, 0, RLX);
@@ -401,31 +229,31 @@ validate_header(const struct shmring__hdr *h, off_t size, uint64_t want_cap,
 	uint64_t cap = h->capacity;
 
 	if (magic != SHMRING__MAGIC)
-		return fail(-EINVAL, "bad magic %#llx: not a shmring segment",
+		return shmring__fail(-EINVAL, "bad magic %#llx: not a shmring segment",
 			    (unsigned long long)magic);
 	if (h->version != SHMRING__VERSION)
-		return fail(-EINVAL, "segment version %u, library speaks %u",
+		return shmring__fail(-EINVAL, "segment version %u, library speaks %u",
 			    h->version, SHMRING__VERSION);
 	if (h->hdr_size != SHMRING__HDR_SIZE || h->nslots != SHMRING__NSLOTS)
-		return fail(-EINVAL, "segment header size %u / %u slots, expected %zu / %u",
+		return shmring__fail(-EINVAL, "segment header size %u / %u slots, expected %zu / %u",
 			    h->hdr_size, h->nslots, SHMRING__HDR_SIZE,
 			    SHMRING__NSLOTS);
 	if (!pow2(cap) || cap < SHMRING_MIN_CAPACITY || cap > SHMRING_MAX_CAPACITY)
-		return fail(-EINVAL, "segment capacity %llu is not a power of two in [%u, %u]",
+		return shmring__fail(-EINVAL, "segment capacity %llu is not a power of two in [%u, %u]",
 			    (unsigned long long)cap, SHMRING_MIN_CAPACITY,
 			    SHMRING_MAX_CAPACITY);
 	if ((uint64_t)size != SHMRING__HDR_SIZE + cap)
-		return fail(-EINVAL, "segment file is %lld bytes, capacity %llu needs %llu",
+		return shmring__fail(-EINVAL, "segment file is %lld bytes, capacity %llu needs %llu",
 			    (long long)size, (unsigned long long)cap,
 			    (unsigned long long)(SHMRING__HDR_SIZE + cap));
 	if (h->max_record == 0 || h->max_record > max_record_limit(cap))
-		return fail(-EINVAL, "segment record limit %u invalid for capacity %llu",
+		return shmring__fail(-EINVAL, "segment record limit %u invalid for capacity %llu",
 			    h->max_record, (unsigned long long)cap);
 	if (want_cap != 0 && want_cap != cap)
-		return fail(-EEXIST, "segment exists with capacity %llu, not %llu",
+		return shmring__fail(-EEXIST, "segment exists with capacity %llu, not %llu",
 			    (unsigned long long)cap, (unsigned long long)want_cap);
 	if (want_max != 0 && want_max != h->max_record)
-		return fail(-EEXIST, "segment exists with record limit %u, not %u",
+		return shmring__fail(-EEXIST, "segment exists with record limit %u, not %u",
 			    h->max_record, want_max);
 	return 0;
 }
@@ -450,25 +278,25 @@ attach_existing(int fd, uint64_t want_cap, uint32_t want_max, uint8_t **base,
 
 	for (;;) {
 		if (fstat(fd, &st) < 0)
-			return fail(-errno, "fstat: %s", strerror(errno));
+			return shmring__fail(-errno, "fstat: %s", strerror(errno));
 		if ((uint64_t)st.st_size >= SHMRING__HDR_SIZE)
 			break;
 		if (waited >= ATTACH_WAIT_MS)
-			return fail(-EINVAL, "segment is %lld bytes, too small for a header",
+			return shmring__fail(-EINVAL, "segment is %lld bytes, too small for a header",
 				    (long long)st.st_size);
 		sleep_ms(1);
 		waited++;
 	}
 	m = mmap(NULL, SHMRING__HDR_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
-		return fail(-errno, "mmap header: %s", strerror(errno));
+		return shmring__fail(-errno, "mmap header: %s", strerror(errno));
 	while (atomic_load_explicit(&((struct shmring__hdr *)m)->magic, ACQ) == 0 &&
 	       waited < ATTACH_WAIT_MS) {
 		sleep_ms(1);
 		waited++;
 	}
 	if (fstat(fd, &st) < 0) {
-		rc = fail(-errno, "fstat: %s", strerror(errno));
+		rc = shmring__fail(-errno, "fstat: %s", strerror(errno));
 		goto out;
 	}
 	rc = validate_header(m, st.st_size, want_cap, want_max);
@@ -478,7 +306,7 @@ attach_existing(int fd, uint64_t want_cap, uint32_t want_max, uint8_t **base,
 	*base = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
 		     fd, 0);
 	if (*base == MAP_FAILED) {
-		rc = fail(-errno, "mmap: %s", strerror(errno));
+		rc = shmring__fail(-errno, "mmap: %s", strerror(errno));
 		goto out;
 	}
 	/* Validate the mapping we will use, not the first look. */
@@ -508,16 +336,16 @@ shmring_open(struct shmring **out, const char *name,
 	last_err = 0;
 	last_reason[0] = '\0';
 	if (out == NULL || !name_ok(name))
-		return fail(-EINVAL, "segment name must look like \"/name\"");
+		return shmring__fail(-EINVAL, "segment name must look like \"/name\"");
 	if (opts != NULL)
 		o = *opts;
 	if (o.capacity != 0 && (!pow2(o.capacity) || o.capacity < SHMRING_MIN_CAPACITY ||
 				o.capacity > SHMRING_MAX_CAPACITY))
-		return fail(-EINVAL, "capacity %zu is not a power of two in [%u, %u]",
+		return shmring__fail(-EINVAL, "capacity %zu is not a power of two in [%u, %u]",
 			    o.capacity, SHMRING_MIN_CAPACITY, SHMRING_MAX_CAPACITY);
 	cap = o.capacity ? o.capacity : SHMRING_DEFAULT_CAPACITY;
 	if (o.max_record > max_record_limit(cap))
-		return fail(-EINVAL, "record limit %u too large for capacity %llu",
+		return shmring__fail(-EINVAL, "record limit %u too large for capacity %llu",
 			    o.max_record, (unsigned long long)cap);
 	max_rec = o.max_record;
 	if (max_rec == 0) {
@@ -536,38 +364,38 @@ shmring_open(struct shmring **out, const char *name,
 				break;
 			}
 			if (errno != EEXIST)
-				return fail(-errno, "shm_open %s: %s", name, strerror(errno));
+				return shmring__fail(-errno, "shm_open %s: %s", name, strerror(errno));
 		}
 		fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
 		if (fd >= 0)
 			break;
 		if (errno != ENOENT || o.no_create)
-			return fail(-errno, "shm_open %s: %s", name, strerror(errno));
+			return shmring__fail(-errno, "shm_open %s: %s", name, strerror(errno));
 		/* Unlinked between our two calls: try creating again. */
 	}
 	if (fd < 0)
-		return fail(-EAGAIN, "shm_open %s: segment keeps vanishing", name);
+		return shmring__fail(-EAGAIN, "shm_open %s: segment keeps vanishing", name);
 
 	if (creator) {
 		/* shm_open applied the umask; the caller's mode is what counts. */
 		if (fchmod(fd, mode) < 0) {
-			rc = fail(-errno, "fchmod: %s", strerror(errno));
+			rc = shmring__fail(-errno, "fchmod: %s", strerror(errno));
 			goto fail_unlink;
 		}
 		if (o.gid != 0 && o.gid != (gid_t)-1 && fchown(fd, (uid_t)-1, o.gid) < 0) {
-			rc = fail(-errno, "fchown to group %u: %s", (unsigned)o.gid,
+			rc = shmring__fail(-errno, "fchown to group %u: %s", (unsigned)o.gid,
 				  strerror(errno));
 			goto fail_unlink;
 		}
 		len = SHMRING__HDR_SIZE + cap;
 		if (ftruncate(fd, (off_t)len) < 0) {
-			rc = fail(-errno, "ftruncate: %s", strerror(errno));
+			rc = shmring__fail(-errno, "ftruncate: %s", strerror(errno));
 			goto fail_unlink;
 		}
 		base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
 			    fd, 0);
 		if (base == MAP_FAILED) {
-			rc = fail(-errno, "mmap: %s", strerror(errno));
+			rc = shmring__fail(-errno, "mmap: %s", strerror(errno));
 			goto fail_unlink;
 		}
 		init_header((struct shmring__hdr *)base, cap, max_rec);
@@ -581,13 +409,13 @@ shmring_open(struct shmring **out, const char *name,
 
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
-		rc = fail(-ENOMEM, "out of memory");
+		rc = shmring__fail(-ENOMEM, "out of memory");
 		goto fail_unmap;
 	}
 	if (pthread_mutex_init(&r->lock, NULL) != 0) {
 		free(r);
 		r = NULL;
-		rc = fail(-ENOMEM, "pthread_mutex_init failed");
+		rc = shmring__fail(-ENOMEM, "pthread_mutex_init failed");
 		goto fail_unmap;
 	}
 	r->base = base;
@@ -643,14 +471,15 @@ shmring_close(struct shmring *r)
 
 	if (r == NULL)
 		return;
-	me = self_owner_word();
+	me = shmring__self_owner_word();
 	pthread_mutex_lock(&r->lock);
 	for (i = 0; i < r->nowned; i++)
 		if (r->owned[i].pid == getpid())
 			slot_release(r->h, &r->owned[i], me);
 	r->nowned = 0;
 	pthread_mutex_unlock(&r->lock);
-	if (r->consumer) {
+	/* A forked child inherits the handle but is not the consumer. */
+	if (r->consumer && (pid_t)(r->owner_word >> 32) == getpid()) {
 		uint64_t want = r->owner_word;
 
 		atomic_compare_exchange_strong(&r->h->consumer, &want, 0);
@@ -696,10 +525,25 @@ shmring_strerror(int err)
 
 /* ---- producer side ---------------------------------------------------- */
 
+/*
+ * Is the last claim recorded in a slot (P, PL) of no more interest to the
+ * consumer: released, or committed (padding and record)?  Only then may
+ * the slot of a dead owner be reused, because until then the slot is what
+ * tells the consumer the size of a claim whose header was never written.
+ */
 static bool
-thread_gone(pid_t pid, pid_t tid)
+claim_settled(const struct shmring *r, uint64_t head, uint64_t p, uint32_t pl)
 {
-	return tid > 0 && syscall(SYS_tgkill, pid, tid, 0) < 0 && errno == ESRCH;
+	uint64_t w;
+
+	if (p == POS_NONE || p + pl <= head)
+		return true;
+	w = atomic_load_explicit(hdr_at(r, p), ACQ);
+	if (word_len(w) <= 0)
+		return false;
+	if (word_type(w) == SHMRING__T_PAD && (uint64_t)word_len(w) < pl)
+		w = atomic_load_explicit(hdr_at(r, p + (uint64_t)word_len(w)), ACQ);
+	return word_len(w) > 0;
 }
 
 /*
@@ -741,17 +585,32 @@ slot_register(struct shmring *r, uint64_t me, pid_t tid, uint32_t *gen_out)
 
 			if (w == 0)
 				continue;
-			if (p != POS_NONE && p + pl > head)
-				continue; /* the consumer may still need it */
-			if (!owner_dead(w) &&
-			    !((w >> 32) == (uint64_t)(uint32_t)getpid() ? false :
-			      thread_gone((pid_t)(w >> 32), atomic_load(&s->tid))))
+			if (!claim_settled(r, head, p, pl))
+				continue; /* the consumer may still need the slot */
+			if (!shmring__owner_dead(w) &&
+			    !shmring__thread_gone((pid_t)(w >> 32), atomic_load(&s->tid)))
 				continue;
 			atomic_store_explicit(&s->gen, atomic_load(&s->gen) + 1, RLX);
 			atomic_compare_exchange_strong(&s->owner, &w, 0);
 		}
 	}
 	return -ENOSPC;
+}
+
+/* Forget registrations that were reclaimed (their thread exited) or that
+ * belong to the process we were forked from.  Called with r->lock held. */
+static void
+prune_owned(struct shmring *r, pid_t pid)
+{
+	unsigned i, keep = 0;
+
+	for (i = 0; i < r->nowned; i++) {
+		struct owned_slot *o = &r->owned[i];
+
+		if (o->pid == pid && atomic_load(&r->h->slots[o->idx].gen) == o->gen)
+			r->owned[keep++] = *o;
+	}
+	r->nowned = keep;
 }
 
 /* The calling thread's slot for R: cache miss path. */
@@ -781,14 +640,15 @@ producer_slow(struct shmring *r)
 		}
 	}
 	if (found.slot == NULL) {
-		uint64_t me = self_owner_word();
+		uint64_t me = shmring__self_owner_word();
 		uint32_t gen = 0;
 		int idx = slot_register(r, me, tid, &gen);
 
-		if (idx < 0 || r->nowned >= SHMRING__NSLOTS) {
+		if (idx < 0) {
 			pthread_mutex_unlock(&r->lock);
 			return NULL;
 		}
+		prune_owned(r, pid);
 		r->owned[r->nowned++] = (struct owned_slot){
 			.idx = (uint32_t)idx, .gen = gen, .pid = pid, .tid = tid };
 		found.slot = &r->h->slots[idx];
@@ -885,12 +745,13 @@ shmring_claim(struct shmring *r, int32_t type, uint32_t len,
 	int rc;
 
 	if (unlikely(type <= 0))
-		return -EINVAL;
+		return shmring__fail(-EINVAL, "record type %d is not > 0", (int)type);
 	if (unlikely(len > r->max_record))
-		return -EMSGSIZE;
+		return shmring__fail(-EMSGSIZE, "record of %u bytes exceeds the limit of %u",
+				     len, r->max_record);
 	t = producer(r);
 	if (unlikely(t == NULL))
-		return fail(-ENOSPC, "all %u producer slots are taken", r->nslots);
+		return shmring__fail(-ENOSPC, "all %u producer slots are taken", r->nslots);
 	rc = claim(r, t, align8((uint64_t)len + SHMRING__REC_HDR), &pos);
 	if (rc != 0)
 		return rc;
@@ -918,7 +779,7 @@ publish(struct shmring *r, uint64_t pos, uint32_t len, int32_t type)
 	atomic_store_explicit(hdr_at(r, pos & ~WAKE_BIT),
 			      hdr_word((int32_t)(len + SHMRING__REC_HDR), type), REL);
 	if (unlikely(pos & WAKE_BIT))
-		futex_wake(&r->h->sleeping);
+		shmring__futex_wake(&r->h->sleeping);
 }
 
 SHMRING_EXTERN void
@@ -943,375 +804,21 @@ shmring_write(struct shmring *r, int32_t type, const void *data, uint32_t len)
 	int rc;
 
 	if (unlikely(type <= 0))
-		return -EINVAL;
+		return shmring__fail(-EINVAL, "record type %d is not > 0", (int)type);
 	if (unlikely(len > r->max_record))
-		return -EMSGSIZE;
+		return shmring__fail(-EMSGSIZE, "record of %u bytes exceeds the limit of %u",
+				     len, r->max_record);
 	t = producer(r);
 	if (unlikely(t == NULL))
-		return fail(-ENOSPC, "all %u producer slots are taken", r->nslots);
+		return shmring__fail(-ENOSPC, "all %u producer slots are taken", r->nslots);
 	rc = claim(r, t, align8((uint64_t)len + SHMRING__REC_HDR), &pos);
 	if (unlikely(rc != 0))
 		return rc;
-	memcpy(r->data + ((pos & ~WAKE_BIT) & r->mask) + SHMRING__REC_HDR, data, len);
+	if (len != 0) /* data may be NULL for an empty record */
+		memcpy(r->data + ((pos & ~WAKE_BIT) & r->mask) + SHMRING__REC_HDR, data, len);
 	publish(r, pos, len, type);
 	atomic_store_explicit(&t->slot->written,
 			      atomic_load_explicit(&t->slot->written, RLX) + 1, RLX);
 	return 0;
 }
 
-/* ---- consumer side ---------------------------------------------------- */
-
-SHMRING_EXTERN int
-shmring_consumer_attach(struct shmring *r)
-{
-	struct shmring__hdr *h = r->h;
-	uint64_t me = self_owner_word(), cur, head, tail;
-	int tries;
-
-	if (r->consumer)
-		return 0;
-	for (tries = 0;; tries++) {
-		cur = atomic_load(&h->consumer);
-		if (cur != 0 && !owner_dead(cur))
-			return fail(-EBUSY, "segment already has a consumer, pid %u",
-				    (unsigned)(cur >> 32));
-		if (atomic_compare_exchange_strong(&h->consumer, &cur, me))
-			break;
-		if (tries > 100)
-			return fail(-EBUSY, "consumer registration keeps changing");
-	}
-	head = atomic_load_explicit(&h->head, ACQ);
-	tail = atomic_load_explicit(&h->tail, ACQ);
-	if ((head & (SHMRING__ALIGN - 1)) != 0 || tail < head || tail - head > r->cap) {
-		atomic_compare_exchange_strong(&h->consumer, &me, 0);
-		return fail(-EPROTO, "segment positions head %llu tail %llu are inconsistent",
-			    (unsigned long long)head, (unsigned long long)tail);
-	}
-	r->consumer = true;
-	r->owner_word = me;
-	r->cursor = head;
-	r->released = head;
-	r->tail_seen = tail;
-	r->stall_pos = POS_NONE;
-	shmring_heartbeat(r);
-	return 0;
-}
-
-/* Who owns the claim covering POS and how many bytes from POS it spans,
- * judged from the slot table.  Returns 1 and fills *size and *dead when the
- * slots name the claim unambiguously, 0 otherwise. */
-static int
-find_claim(struct shmring *r, uint64_t pos, uint64_t *size, bool *dead)
-{
-	struct shmring__hdr *h = r->h;
-	uint64_t sz = 0;
-	bool any = false, alive = false, ambiguous = false;
-	unsigned i;
-
-	for (i = 0; i < r->nslots; i++) {
-		struct shmring__slot *s = &h->slots[i];
-		uint64_t p = atomic_load_explicit(&s->pending, ACQ);
-		uint64_t l = atomic_load_explicit(&s->pending_len, RLX);
-
-		if (p == POS_NONE || p > pos || pos - p >= l)
-			continue;
-		if (any && sz != p + l - pos)
-			ambiguous = true;
-		any = true;
-		sz = p + l - pos;
-		if (!owner_dead(atomic_load(&s->owner)))
-			alive = true;
-	}
-	if (!any || ambiguous)
-		return 0;
-	*size = sz;
-	*dead = !alive;
-	return 1;
-}
-
-/*
- * The record at the cursor is uncommitted (header word W).  Decide whether
- * to skip it.  Returns the bytes to skip, 0 to keep waiting, or an error.
- */
-static int64_t
-stalled(struct shmring *r, uint64_t pos, uint64_t w)
-{
-	struct shmring__hdr *h = r->h;
-	uint64_t now = now_ns(CLOCK_MONOTONIC), off = pos & r->mask, size = 0;
-	int32_t len = word_len(w);
-	bool dead = false, known = true, timeout;
-	int32_t mark = SHMRING__T_SKIP;
-
-	if (r->stall_pos != pos) {
-		if (r->stall_pos == POS_NONE || r->stall_since == 0)
-			r->stall_since = now;
-		r->stall_pos = pos;
-		r->stall_checked = now;
-		return 0;
-	}
-	if (r->stall_checked != 0 && now - r->stall_checked < CHECK_EVERY_NS)
-		return 0;
-	r->stall_checked = now;
-	timeout = now - r->stall_since >= r->liveness_ns;
-
-	if (len < 0) {
-		int32_t tag = word_type(w);
-		uint32_t idx = SHMRING__TAG_SLOT(tag);
-
-		size = align8((uint64_t)-(int64_t)len);
-		if (tag < 0 || idx >= r->nslots || size > r->cap - off ||
-		    size - SHMRING__REC_HDR > r->max_record)
-			return -EBADMSG;
-		struct shmring__slot *s = &h->slots[idx];
-		dead = (atomic_load(&s->gen) & 0x7fffffu) != SHMRING__TAG_GEN(tag) ||
-		       owner_dead(atomic_load(&s->owner));
-	} else {
-		/* Claimed (tail passed us) but the owner has not even written
-		 * the header: only the slot table knows the size. */
-		known = find_claim(r, pos, &size, &dead) == 1;
-		if (atomic_load_explicit(hdr_at(r, pos), ACQ) != w)
-			return 0; /* it moved on while we looked */
-		if (!known)
-			return timeout ? -EPROTO : 0;
-		if ((size & (SHMRING__ALIGN - 1)) != 0 || size < SHMRING__REC_HDR)
-			return -EBADMSG;
-		if (size > r->cap - off) {
-			/* The claim wraps: its first part is padding. */
-			size = r->cap - off;
-			mark = SHMRING__T_PAD;
-		}
-	}
-	if (!dead && !timeout)
-		return 0;
-	if (pos + size > r->tail_seen)
-		r->tail_seen = atomic_load_explicit(&h->tail, ACQ);
-	if (pos + size > r->tail_seen)
-		return -EPROTO;
-	/* A producer that commits right now wins the race and is read. */
-	if (!atomic_compare_exchange_strong(hdr_at(r, pos), &w,
-					    hdr_word((int32_t)size, mark)))
-		return 0;
-	if (mark == SHMRING__T_SKIP)
-		atomic_fetch_add_explicit(&h->skipped, 1, RLX);
-	/* Look at what follows at once: it is part of the same stall. */
-	r->stall_pos = pos + size;
-	r->stall_checked = 0;
-	return (int64_t)size;
-}
-
-SHMRING_EXTERN int
-shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
-{
-	struct shmring__hdr *h = r->h;
-	uint64_t pos = r->cursor;
-	unsigned n = 0;
-	int err = 0;
-
-	while (n < max) {
-		uint64_t off = pos & r->mask;
-		uint64_t w = atomic_load_explicit(hdr_at(r, pos), ACQ);
-		int32_t len = word_len(w), type;
-		uint64_t size;
-
-		if (len <= 0) {
-			uint64_t tail = atomic_load_explicit(&h->tail, ACQ);
-
-			if (tail < pos || tail - pos > r->cap) {
-				err = fail(-EPROTO, "tail %llu inconsistent with the cursor %llu",
-					   (unsigned long long)tail,
-					   (unsigned long long)pos);
-				goto bad;
-			}
-			r->tail_seen = tail;
-			if (tail == pos) {
-				if (len != 0) {
-					err = -EBADMSG; /* a claim beyond the tail */
-					goto bad;
-				}
-				break; /* empty */
-			}
-			if (n > 0)
-				break; /* let the caller digest first */
-			int64_t skip = stalled(r, pos, w);
-
-			if (skip < 0) {
-				err = (int)skip;
-				goto bad;
-			}
-			if (skip == 0)
-				break;
-			pos += (uint64_t)skip;
-			r->cursor = pos;
-			continue;
-		}
-		size = align8((uint64_t)len);
-		if (len < SHMRING__REC_HDR || size > r->cap - off) {
-			err = -EBADMSG;
-			goto bad;
-		}
-		if (pos + size > r->tail_seen) {
-			r->tail_seen = atomic_load_explicit(&h->tail, ACQ);
-			if (pos + size > r->tail_seen) {
-				err = -EBADMSG;
-				goto bad;
-			}
-		}
-		type = word_type(w);
-		if (type > 0) {
-			if ((uint32_t)len - SHMRING__REC_HDR > r->max_record) {
-				err = -EBADMSG;
-				goto bad;
-			}
-			pos += size;
-			r->cursor = pos;
-			hd(type, r->data + off + SHMRING__REC_HDR,
-			   (uint32_t)len - SHMRING__REC_HDR, pos, arg);
-			n++;
-			continue;
-		}
-		if (type == SHMRING__T_PAD) {
-			if (off + size != r->cap) {
-				err = -EBADMSG;
-				goto bad;
-			}
-		} else if (type != SHMRING__T_ABORT && type != SHMRING__T_SKIP) {
-			err = -EBADMSG;
-			goto bad;
-		}
-		pos += size;
-		r->cursor = pos;
-	}
-	if (r->stall_pos != POS_NONE && r->stall_pos != r->cursor) {
-		r->stall_pos = POS_NONE;
-		r->stall_since = 0;
-	}
-	return (int)n;
-bad:
-	/* The cursor stays at the bad record; what came before it counts. */
-	r->cursor = pos;
-	return n > 0 ? (int)n : err;
-}
-
-SHMRING_EXTERN int
-shmring_seek(struct shmring *r, uint64_t pos)
-{
-	uint64_t tail = atomic_load_explicit(&r->h->tail, ACQ);
-
-	if ((pos & (SHMRING__ALIGN - 1)) != 0 || pos < r->released || pos > tail)
-		return -EINVAL;
-	r->cursor = pos;
-	r->stall_pos = POS_NONE;
-	r->stall_since = 0;
-	return 0;
-}
-
-SHMRING_EXTERN int
-shmring_release(struct shmring *r, uint64_t pos)
-{
-	uint64_t n, off, first;
-
-	if ((pos & (SHMRING__ALIGN - 1)) != 0 || pos < r->released || pos > r->cursor)
-		return -EINVAL;
-	n = pos - r->released;
-	if (n == 0)
-		return 0;
-	/* Zero before handing back: no stale header survives into the next lap. */
-	off = r->released & r->mask;
-	first = r->cap - off < n ? r->cap - off : n;
-	memset(r->data + off, 0, first);
-	if (n > first)
-		memset(r->data, 0, n - first);
-	atomic_store_explicit(&r->h->head, pos, REL);
-	r->released = pos;
-	return 0;
-}
-
-SHMRING_EXTERN void
-shmring_heartbeat(struct shmring *r)
-{
-	atomic_store_explicit(&r->h->heartbeat_ns, now_ns(CLOCK_REALTIME), RLX);
-}
-
-/* Something committed (or marked) at the cursor? */
-static inline bool
-ready(const struct shmring *r)
-{
-	return word_len(atomic_load_explicit(hdr_at(r, r->cursor), ACQ)) > 0;
-}
-
-SHMRING_EXTERN int
-shmring_wait(struct shmring *r, int timeout_ms)
-{
-	struct shmring__hdr *h = r->h;
-	uint64_t start, deadline, now;
-	unsigned i;
-
-	for (i = 0; i < SPIN_ROUNDS; i++) {
-		if (ready(r))
-			return 0;
-		__builtin_ia32_pause();
-	}
-	if (timeout_ms <= 0)
-		return 0;
-	start = now_ns(CLOCK_MONOTONIC);
-	deadline = start + (uint64_t)timeout_ms * 1000000ull;
-	for (;;) {
-		uint64_t left;
-		bool claimed;
-
-		atomic_store_explicit(&h->sleeping, 1, SC);
-		claimed = atomic_load_explicit(&h->tail, SC) != r->cursor;
-		if (ready(r)) {
-			atomic_store_explicit(&h->sleeping, 0, RLX);
-			return 0;
-		}
-		now = now_ns(CLOCK_MONOTONIC);
-		if (now >= deadline)
-			break;
-		left = deadline - now;
-		if (claimed) {
-			/* A producer is between claim and commit and may have
-			 * missed our flag: nap briefly, and return within
-			 * 100 ms so the caller's read can check liveness. */
-			if (now - start >= CHECK_EVERY_NS)
-				break;
-			if (left > 1000000ull)
-				left = 1000000ull;
-		}
-		futex_wait(&h->sleeping, 1, left);
-		atomic_store_explicit(&h->sleeping, 0, RLX);
-		if (ready(r))
-			return 0;
-	}
-	atomic_store_explicit(&h->sleeping, 0, RLX);
-	return 0;
-}
-
-SHMRING_EXTERN void
-shmring_stats(const struct shmring *r, struct shmring_stats *st)
-{
-	const struct shmring__hdr *h = r->h;
-	uint64_t written = 0;
-	uint32_t producers = 0;
-	unsigned i;
-
-	memset(st, 0, sizeof(*st));
-	for (i = 0; i < r->nslots; i++) {
-		written += atomic_load_explicit(&h->slots[i].written, RLX);
-		if (atomic_load_explicit(&h->slots[i].owner, RLX) != 0)
-			producers++;
-	}
-	st->capacity = r->cap;
-	st->max_record = r->max_record;
-	st->tail = atomic_load_explicit(&h->tail, ACQ);
-	st->head = atomic_load_explicit(&h->head, ACQ);
-	st->read_pos = r->consumer ? r->cursor : st->head;
-	st->written = written;
-	st->dropped = atomic_load_explicit(&h->dropped, RLX);
-	st->skipped = atomic_load_explicit(&h->skipped, RLX);
-	st->aborted = atomic_load_explicit(&h->aborted, RLX);
-	st->heartbeat_ns = atomic_load_explicit(&h->heartbeat_ns, RLX);
-	st->consumer_pid = (int32_t)(atomic_load_explicit(&h->consumer, RLX) >> 32);
-	st->producers = producers;
-	st->instance = h->instance;
-}

@@ -78,4 +78,119 @@ struct shmring__hdr {
 #define SHMRING__HDR_SIZE \
 	((sizeof(struct shmring__hdr) + 4095) & ~(size_t)4095)
 
+#ifdef SHMRING__LIBRARY
+/*
+ * What the library's own files share: the handle, header-word helpers and
+ * the process-liveness checks.  Tests do not see this part.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define RLX memory_order_relaxed
+#define ACQ memory_order_acquire
+#define REL memory_order_release
+#define SC memory_order_seq_cst
+
+#define POS_NONE UINT64_MAX
+#define WAKE_BIT UINT64_C(1)       /* in shmring_claim.pos: wake the consumer */
+#define CHECK_EVERY_NS 100000000ull /* liveness checks while stalled */
+#define SPIN_ROUNDS 2000
+#define EMPTY_POLLS 64              /* reads at one cursor between stall checks */
+
+/* What a handle of this process remembers about a slot it registered. */
+struct owned_slot {
+	uint32_t idx;
+	uint32_t gen;
+	pid_t pid;
+	pid_t tid;
+};
+
+struct shmring {
+	uint8_t *base;  /* the mapping */
+	size_t map_len;
+	struct shmring__hdr *h;
+	uint8_t *data;
+	uint64_t cap;   /* copied at open: never re-read from the segment */
+	uint64_t mask;
+	uint32_t max_record;
+	uint32_t nslots;
+	uint64_t id;    /* unique per handle in this process */
+	uint64_t liveness_ns;
+
+	/* Consumer state (one thread). */
+	bool consumer;
+	uint64_t owner_word; /* what we stored in h->consumer */
+	uint64_t cursor;
+	uint64_t released;
+	uint64_t tail_seen;
+	uint64_t stall_pos;
+	uint64_t stall_since;
+	uint64_t stall_checked;
+	unsigned empty_polls; /* reads that found a zero header at the cursor */
+	bool stall_hint;      /* wait() saw a claim ahead of the cursor */
+
+	/* Producer slots registered through this handle. */
+	pthread_mutex_t lock;
+	unsigned nowned;
+	struct owned_slot owned[SHMRING__NSLOTS];
+};
+
+static inline uint64_t
+align8(uint64_t n)
+{
+	return (n + (SHMRING__ALIGN - 1)) & ~(uint64_t)(SHMRING__ALIGN - 1);
+}
+
+/* Does [pos, pos + size) reach past TAIL?  Written without pos + size,
+ * which a hostile segment can push past 2^64: the cursor would then wrap
+ * and go round the data area for ever. */
+static inline bool
+past_tail(uint64_t pos, uint64_t size, uint64_t tail)
+{
+	return tail < pos || size > tail - pos;
+}
+
+static inline _Atomic uint64_t *
+hdr_at(const struct shmring *r, uint64_t pos)
+{
+	return (_Atomic uint64_t *)(void *)(r->data + (pos & r->mask));
+}
+
+/* Header word as laid out in memory: {int32 length, int32 type}. */
+static inline uint64_t
+hdr_word(int32_t len, int32_t type)
+{
+	return (uint64_t)(uint32_t)len | (uint64_t)(uint32_t)type << 32;
+}
+
+static inline int32_t
+word_len(uint64_t w)
+{
+	return (int32_t)(uint32_t)w;
+}
+
+static inline int32_t
+word_type(uint64_t w)
+{
+	return (int32_t)(uint32_t)(w >> 32);
+}
+
+/* Record ERR and a printf-style reason for shmring_strerror(); returns ERR. */
+int shmring__fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+uint64_t shmring__now_ns(clockid_t clk);
+void shmring__futex_wake(_Atomic uint32_t *w);
+
+/* liveness.c: owner words are pid << 32 | low 32 bits of the start time. */
+uint64_t shmring__self_owner_word(void);
+bool shmring__owner_dead(uint64_t owner);
+bool shmring__thread_gone(pid_t pid, pid_t tid);
+#endif /* SHMRING__LIBRARY */
+
 #endif /* SHMRING_PRIVATE_H */

@@ -1,1 +1,10 @@
-# tests fragment: filled in by the owner of tests/
+# End-to-end scripts of flowhub-edge: the real daemons (hub, edges,
+# flowhub-emit) driven by Python clients on the `websockets` library.
+TESTS += \
+	%reldir%/e2e/edge_badinput.sh \
+	%reldir%/e2e/edge_security.sh
+EXTRA_DIST += \
+	%reldir%/e2e/edge_badinput.sh %reldir%/e2e/edge_badinput.py \
+	%reldir%/e2e/edge_security.sh %reldir%/e2e/edge_security.py \
+	%reldir%/e2e/lib/edgelib.sh %reldir%/e2e/lib/edgeclient.py \
+	doc/protocol.schema.json

@@ -8,3 +8,5 @@ include tests/e2e.mk
 include tests/fault.mk
 include tests/fuzz.mk
 include tests/browser.mk
+include tests/hostile.mk
+include tests/bench.mk

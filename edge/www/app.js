@@ -18,9 +18,15 @@ const client = getFlowhubClient({
 	url: params.get('ws') || null,
 });
 /* for the browser console and the browser tests */
-window.flowhub = client;
+/** @type {any} */ (window).flowhub = client;
 
-const $ = (id) => document.getElementById(id);
+/** @param {string} id @returns {HTMLElement} */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/** @param {string} id @returns {HTMLInputElement} */
+const input = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id));
+/** @returns {HTMLInputElement[]} */
+const levelBoxes = () => [...$('log-filters').querySelectorAll('input[name=level]')]
+	.map((i) => /** @type {HTMLInputElement} */ (i));
 
 function h(tag, attrs, ...children) {
 	const el = document.createElement(tag);
@@ -104,6 +110,8 @@ function renderConnection(s) {
 		detail = `retry ${s.reconnectAttempt} in ${(s.nextRetryMs / 1000).toFixed(1)} s`;
 	else if (s.connectionStatus === 'offline')
 		detail = 'browser offline: waiting for the network';
+	else if (s.wsConnected && s.hubAvailable === false)
+		detail = 'edge connected, waiting for the hub';
 	$('conn-detail').textContent = detail;
 	$('client-id').textContent = s.clientId || '–';
 }
@@ -203,8 +211,11 @@ function renderLogs(s) {
 	$('log-sub').dataset.subscribed = String(!!s.logsSubscribed);
 }
 
+/** @typedef {import('./flowhub-client.js').ClientState} ClientState */
+/** @type {Array<[string[], (s: ClientState) => void]>} */
 const SECTIONS = [
-	[['connectionStatus', 'wsConnected', 'wsReconnecting', 'rttMs', 'clientId'], renderConnection],
+	[['connectionStatus', 'wsConnected', 'wsReconnecting', 'rttMs', 'clientId', 'hubAvailable'],
+		renderConnection],
 	[['executionContext'], renderProgram],
 	[['lastSeq'], renderSeq],
 	[['actionHistory'], renderActions],
@@ -249,16 +260,15 @@ document.addEventListener('visibilitychange', () => schedule(null));
 const STORE_KEY = 'flowhub.logFilters';
 
 function readForm() {
-	const form = $('log-filters');
-	const level = [...form.querySelectorAll('input[name=level]:checked')].map((i) => i.value);
-	return { level, tag: $('filter-tag').value, module: $('filter-module').value };
+	const level = levelBoxes().filter((i) => i.checked).map((i) => i.value);
+	return { level, tag: input('filter-tag').value, module: input('filter-module').value };
 }
 
 function fillForm(f) {
-	for (const i of $('log-filters').querySelectorAll('input[name=level]'))
+	for (const i of levelBoxes())
 		i.checked = f.level.includes(i.value);
-	$('filter-tag').value = f.tag || '';
-	$('filter-module').value = f.module || '';
+	input('filter-tag').value = f.tag || '';
+	input('filter-module').value = f.module || '';
 }
 
 function applyFilters() {
@@ -284,7 +294,7 @@ $('log-filters').addEventListener('submit', (ev) => {
 	ev.preventDefault();
 	applyFilters();
 });
-for (const i of $('log-filters').querySelectorAll('input[name=level]'))
+for (const i of levelBoxes())
 	i.addEventListener('change', applyFilters);
 for (const id of ['filter-tag', 'filter-module'])
 	$(id).addEventListener('change', applyFilters);

@@ -73,6 +73,13 @@ export interface LogFilters {
 	module?: string;
 }
 
+/** What subscribeLogs() accepts: it normalizes to LogFilters. */
+export interface LogFiltersInput {
+	level?: readonly string[];
+	tag?: string | null;
+	module?: string | null;
+}
+
 /* ---------- client -> server ---------- */
 
 export interface IdentifyClientMessage {
@@ -307,6 +314,8 @@ export interface ClientState {
 	reconnectAttempt: number;
 	nextRetryMs: number | null;
 	clientId: string | null;
+	/** false after the edge sent a state of null (it has no hub link); null before any state */
+	hubAvailable: boolean | null;
 	/** seq of the last event applied (or of the snapshot taken) */
 	lastSeq: number;
 	haveState: boolean;
@@ -375,7 +384,8 @@ export declare class FlowhubClient {
 	url(): string;
 	send(msg: ClientMessage): boolean;
 	requestInitialState(): boolean;
-	subscribeLogs(filters?: LogFilters): boolean;
+	/** unknown levels and empty strings are dropped before sending */
+	subscribeLogs(filters?: LogFiltersInput): boolean;
 	unsubscribeLogs(): boolean;
 	sendHardwareHealth(component: string, status: HardwareStatus, details?: JsonObject): boolean;
 	clearLogs(): void;

@@ -28,9 +28,12 @@
  * back while the replay arrives.  It is applied when an event newer than
  * the greeting arrives before the replay reached it (the edge sends in
  * order, so the replay is not coming), when the resume timer fires, or it
- * is dropped once the replay has caught up with it.  A second snapshot on
- * the same connection is the answer to a resume that was too old and is
- * taken as is.  On `gap` the client asks for a fresh state.
+ * is dropped once the replay has caught up with it.  A greeting that is
+ * not newer than lastSeq is ignored: the edge continues after `since`, so
+ * rolling back to it would lose the events in between.  A second snapshot
+ * on the same connection is the answer to a resume that was too old (or a
+ * new stream after the hub lost its state) and is taken as is.  On `gap`
+ * the client asks for a fresh state.
  *
  * One connection per page: getFlowhubClient() returns a module-level
  * instance, so views of a single-page application share it across
@@ -287,6 +290,7 @@ export function createState() {
 		reconnectAttempt: 0,
 		nextRetryMs: null,
 		clientId: null,
+		hubAvailable: null,  /* false while the edge says it has no hub */
 		lastSeq: 0,
 		haveState: false,
 		executionContext: emptyContext(),
@@ -375,6 +379,10 @@ export class FlowModel {
 			}
 			s.lastSeq = seq;
 			changed.push('lastSeq');
+			if (s.hubAvailable !== true) {
+				s.hubAvailable = true;
+				changed.push('hubAvailable');
+			}
 			if (r && this.resume && r.pending && seq >= r.pending.seq)
 				this.resume = null; /* the replay caught up */
 		}
@@ -383,19 +391,30 @@ export class FlowModel {
 	}
 
 	handleSnapshot(data) {
-		if (!data || typeof data !== 'object')
-			return [];
+		if (!data || typeof data !== 'object') {
+			/* the edge has no state to give: it is not linked to a hub */
+			if (this.state.hubAvailable === false)
+				return [];
+			this.state.hubAvailable = false;
+			return ['hubAvailable'];
+		}
 		const seq = typeof data.seq === 'number' ? data.seq : 0;
 		const first = !this.greeted;
 		this.greeted = true;
 		const r = this.resume;
-		if (r && first && seq > r.since) {
-			/* greeting newer than what we have: wait for the replay */
-			r.pending = { ...data, seq };
+		if (r && first) {
+			if (seq > r.since) {
+				/* greeting newer than what we have: wait for the replay */
+				r.pending = { ...data, seq };
+				return [];
+			}
+			/* greeting not newer than our state: the edge continues
+			 * after `since`, so taking it would lose what lies between */
+			this.resume = null;
 			return [];
 		}
-		/* a greeting not newer than lastSeq, the answer to a too-old
-		 * resume, or a requested state: take it */
+		/* the answer to a too-old resume, a requested state, or a new
+		 * stream the edge started for everyone: take it */
 		this.resume = null;
 		return this.applySnapshot({ ...data, seq });
 	}
@@ -405,6 +424,7 @@ export class FlowModel {
 		const opts = this.opts;
 		s.lastSeq = d.seq;
 		s.haveState = true;
+		s.hubAvailable = true;
 		s.executionContext = { ...emptyContext(), ...(d.executionContext || {}) };
 		s.activeBlocks = Array.isArray(d.active) ? d.active.slice() : [];
 		s.recentBlocks = Array.isArray(d.recent) ? d.recent.slice(0, opts.recentLimit) : [];
@@ -412,7 +432,7 @@ export class FlowModel {
 		s.hardware = d.hardware && typeof d.hardware === 'object' ? { ...d.hardware } : {};
 		s.stats = { ...s.stats, snapshots: s.stats.snapshots + 1 };
 		return ['lastSeq', 'executionContext', 'activeBlocks', 'recentBlocks',
-			'actionHistory', 'hardware', 'stats'];
+			'actionHistory', 'hardware', 'stats', 'hubAvailable'];
 	}
 
 	applyEvent(type, d, msg) {
@@ -490,8 +510,13 @@ export class FlowModel {
 				h = applyExecutedToHistory(h, { blockId: b.blockId, status: 'cancelled',
 					timing: b.timing });
 			s.actionHistory = h;
-			s.executionContext = { ...s.executionContext, status: d.status || 'completed',
+			const ctx = { ...s.executionContext, status: d.status || 'completed',
 				endTime, summary: d.summary };
+			/* the hub reports its final counters with the event */
+			for (const k of ['startTime', 'blocksStarted', 'blocksCompleted', 'blocksFailed'])
+				if (d[k] !== undefined && d[k] !== null)
+					ctx[k] = d[k];
+			s.executionContext = ctx;
 			return ['activeBlocks', 'recentBlocks', 'actionHistory', 'executionContext'];
 		}
 		case 'hardware_health_update': {
@@ -738,6 +763,12 @@ export class FlowhubClient {
 		if (!msg || typeof msg !== 'object')
 			return;
 		const s = this.state;
+		if (this.greetingTimer && (msg.type === 'initial_execution_state' ||
+		    (EVENT_TYPES.includes(msg.type) && s.haveState))) {
+			/* the stream flows: no need to ask for the state */
+			clearTimeout(this.greetingTimer);
+			this.greetingTimer = null;
+		}
 		switch (msg.type) {
 		case 'pong': {
 			const t = this.pings.shift();
@@ -766,10 +797,6 @@ export class FlowhubClient {
 			this.changed(['lastError']);
 			break;
 		case 'initial_execution_state':
-			if (this.greetingTimer) {
-				clearTimeout(this.greetingTimer);
-				this.greetingTimer = null;
-			}
 			/* a working connection: the next outage starts at 0.5 s again */
 			this.attempt = 0;
 			this.changed(this.model.handle(msg));

@@ -12,3 +12,5 @@ EXTRA_DIST += \
 	%reldir%/style.css \
 	%reldir%/flowhub-client.js \
 	%reldir%/flowhub-client.d.ts
+# how to use the client (lives in doc/, belongs to this module)
+EXTRA_DIST += doc/client.md

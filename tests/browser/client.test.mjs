@@ -309,12 +309,23 @@ describe('seq', () => {
 		assert.equal(m.state.lastSeq, 4);
 	});
 
-	test('resume: a greeting not newer than lastSeq is taken at once', () => {
+	test('resume: a greeting older than lastSeq is ignored, the replay goes on', () => {
 		const m = new FlowModel();
-		m.handle(snapshot(7));
+		m.handle(snapshot(0));
+		m.handle(started(1, 'a'));
+		m.handle(started(2, 'b'));
+		m.handle(started(3, 'c'));
 		m.connectionOpened();
-		m.handle(snapshot(7));
+		/* the edge's cached state lags behind what this client saw */
+		assert.deepEqual(m.handle(snapshot(1, { active: [] })), []);
 		assert.equal(m.resuming, false);
+		assert.equal(m.state.lastSeq, 3);
+		m.handle(started(4, 'd'));
+		assert.deepEqual(ids(m.state.actionHistory), ['d', 'c', 'b', 'a']);
+		/* a later state (too-old answer, new stream) is taken */
+		m.handle(snapshot(2));
+		assert.equal(m.state.lastSeq, 2);
+		assert.equal(m.state.actionHistory.length, 0);
 	});
 
 	test('a first connection takes the greeting', () => {
@@ -323,6 +334,16 @@ describe('seq', () => {
 		m.handle(snapshot(42));
 		assert.equal(m.state.lastSeq, 42);
 		assert.equal(m.state.executionContext.programName, 'Hydro A');
+	});
+
+	test('a null state means the edge has no hub', () => {
+		const m = new FlowModel();
+		assert.deepEqual(m.handle({ type: 'initial_execution_state', timestamp: iso(clock), data: null }),
+			['hubAvailable']);
+		assert.equal(m.state.hubAvailable, false);
+		assert.equal(m.state.haveState, false);
+		m.handle(snapshot(5));
+		assert.equal(m.state.hubAvailable, true);
 	});
 
 	test('gap is counted', () => {

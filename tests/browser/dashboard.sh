@@ -16,7 +16,8 @@ if [ ! -f "$here/node_modules/playwright-core/index.mjs" ]; then
 	exit 77
 fi
 for b in hub/flowhub edge/flowhub-edge emit/flowhub-emit; do
-	[ -x "$builddir/$b" ] || { echo "$b not built: skipped"; exit 77; }
+	[ -x "$builddir/$b" ] || [ -x "$builddir/${b#*/}" ] ||
+		{ echo "${b#*/} not built: skipped"; exit 77; }
 done
 
 FH_TMP=$(mktemp -d /tmp/fhbrowser.XXXXXX) || exit 99
@@ -25,12 +26,13 @@ cleanup() {
 	if [ -f "$FH_TMP/pids" ]; then
 		while read -r pid; do
 			# only what is still one of ours (PIDs get reused)
-			case $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) in
+			case $(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") in
 			*flowhub*) kill -KILL "$pid" 2>/dev/null ;;
 			esac
 		done < "$FH_TMP/pids"
 	fi
-	rm -rf "$FH_TMP"
+	# FH_KEEP=1 keeps the logs of the daemons for a look afterwards
+	[ -n "${FH_KEEP:-}" ] && echo "kept $FH_TMP" || rm -rf "$FH_TMP"
 }
 trap cleanup EXIT
 trap 'exit 99' INT TERM HUP

@@ -21,10 +21,13 @@ const srcdir = process.env.top_srcdir || path.resolve(here, '../..');
 const builddir = process.env.top_builddir || srcdir;
 const tmp = process.env.FH_TMP || fs.mkdtempSync('/tmp/fhbrowser-');
 const www = path.join(srcdir, 'edge/www');
+/* programs are built either next to their sources or at the top */
+const built = (dir, name) => [path.join(builddir, dir, name), path.join(builddir, name)]
+	.find((f) => fs.existsSync(f)) || path.join(builddir, dir, name);
 const bin = {
-	hub: process.env.FLOWHUB_HUB || path.join(builddir, 'hub/flowhub'),
-	edge: process.env.FLOWHUB_EDGE || path.join(builddir, 'edge/flowhub-edge'),
-	emit: process.env.FLOWHUB_EMIT || path.join(builddir, 'emit/flowhub-emit'),
+	hub: process.env.FLOWHUB_HUB || built('hub', 'flowhub'),
+	edge: process.env.FLOWHUB_EDGE || built('edge', 'flowhub-edge'),
+	emit: process.env.FLOWHUB_EMIT || built('emit', 'flowhub-emit'),
 };
 const artifacts = path.join(builddir, 'tests/artifacts');
 const ring = `/fhbrowser-${process.pid}`;
@@ -128,8 +131,9 @@ async function emit(events) {
 		throw new Error(`flowhub-emit lines failed (${r.code}): ${r.err}`);
 }
 
-async function probe(url, minSeq) {
-	const r = await run('/usr/bin/python3', [path.join(here, 'state_probe.py'), url, String(minSeq)]);
+async function probe(url, minSeq, linger = 0) {
+	const r = await run('/usr/bin/python3', [path.join(here, 'state_probe.py'), url, String(minSeq),
+		String(linger)]);
 	if (r.code !== 0)
 		throw new Error(`state probe failed (${r.code}): ${r.err}`);
 	return JSON.parse(r.out);
@@ -239,6 +243,19 @@ async function main() {
 		if (!cid.startsWith('frontend_'))
 			throw new Error(`clientId ${cid}`);
 		ok(`page shows "connected" (client ${cid})`);
+
+		/* another view of a single-page app asking for the client (here
+		 * after a history navigation) shares the one connection */
+		const shared = await page.evaluate(async () => {
+			history.pushState({}, '', '/logs');
+			const m = await import('/flowhub-client.js');
+			const c = m.getFlowhubClient({ name: 'SystemLogs', page: 'logs' });
+			history.pushState({}, '', '/');
+			return c === window.flowhub;
+		});
+		if (!shared || sockets.length !== 1)
+			throw new Error(`views do not share one connection (same: ${shared}, sockets: ${sockets.length})`);
+		ok('views share one connection across SPA navigation');
 
 		/* 2. the last 4 actions follow the running blocks */
 		await until('four actions', async () => (await domActions(page)).length === 4, 15000);
@@ -351,6 +368,19 @@ async function main() {
 			(await domLogs(page)).some((l) => l.level !== 'error'), 10000);
 		ok('log filters (levels, tag) change what the edge sends and the page shows');
 
+		/* a hardware report from the page goes through the hub to everyone */
+		const hwName = `browser_probe_${process.pid}`;
+		const sentHw = await page.evaluate((n) => window.flowhub.sendHardwareHealth(n, 'degraded',
+			{ reason: 'Напрежение ниско' }), hwName);
+		if (!sentHw)
+			throw new Error('sendHardwareHealth did not send');
+		await page.waitForSelector(`#hardware li.hw[data-component="${hwName}"][data-status="degraded"]`,
+			{ timeout: 10000 });
+		const hwText = await page.textContent(`#hardware li.hw[data-component="${hwName}"] .hw-details`);
+		if (!hwText.includes('Напрежение ниско'))
+			throw new Error(`hardware details "${hwText}"`);
+		ok('sendHardwareHealth: the report comes back as hardware_health_update');
+
 		/* 5. kill -9 the edge: the page shows reconnecting */
 		const nSockets = sockets.length;
 		stop('edge', 'SIGKILL');
@@ -362,13 +392,27 @@ async function main() {
 		const since = (await pageState(page)).lastSeq;
 		ok(`edge killed (SIGKILL): page shows "reconnecting" (lastSeq ${since})`);
 
-		/* events go on while the edge is down */
-		await sleep(1500);
+		/* the browser goes offline meanwhile: the client stops retrying */
+		await ctx.setOffline(true);
+		await page.waitForSelector('#conn[data-status="offline"]', { timeout: 10000 });
+		ok('browser offline: page shows "offline" and waits for the network');
 
-		/* 6. restart the edge (standing in for the supervisor) */
+		/* 6. restart the edge (standing in for the supervisor); events
+		 * went on while it was down */
 		start('edge', bin.edge, edgeArgs);
 		await until('the restarted edge /healthz 200', () => healthy(port), 15000);
-		await page.waitForSelector('#conn[data-status="connected"]', { timeout: 20000 });
+		let hubSeq = 0;
+		await until(`events the page has not seen (page at ${since})`, async () => {
+			hubSeq = (await probe(wsUrl, 0, 0.5)).streamSeq;
+			if (hubSeq > since + 20)
+				return true;
+			throw new Error(`edge stream at seq ${hubSeq}`);
+		}, 15000, 200).then(() => note(`edge stream at seq ${hubSeq} while the page is offline at ${since}`));
+		if ((await pageState(page)).status !== 'offline')
+			throw new Error('the page left "offline" while the browser was offline');
+		/* back online: the client tries at once instead of waiting */
+		await ctx.setOffline(false);
+		await page.waitForSelector('#conn[data-status="connected"]', { timeout: 10000 });
 		const again = sockets.slice(nSockets).find((c) => c.sent.some((m) => m.type === 'resume'));
 		if (!again)
 			throw new Error('no resume sent on the new connection');
@@ -402,6 +446,31 @@ async function main() {
 			throw new Error(`page counts ${started} started, hub ${pr.context.blocksStarted}`);
 		ok(`after the restart the last 4 actions equal the hub's (seq ${pr.seq}: ${pr.actions.map((a) => a.join(':')).join(', ')})`);
 		note(`duplicates dropped by the client: ${ps.duplicates}, resumes: ${ps.resumes}`);
+
+		/* 8. what the edge really sent matches flowhub-client.d.ts */
+		const tsc = path.join(here, 'node_modules/typescript/bin/tsc');
+		if (fs.existsSync(tsc)) {
+			const byType = new Map();
+			for (const c of sockets)
+				for (const m of c.received) {
+					const k = m.type || '?';
+					if (!byType.has(k))
+						byType.set(k, []);
+					if (byType.get(k).length < 5)
+						byType.get(k).push(m);
+				}
+			const client = path.join(srcdir, 'edge/www/flowhub-client.js');
+			const file = path.join(tmp, 'frames.ts');
+			fs.writeFileSync(file, `import type { ServerMessage } from ${JSON.stringify(client)};\n` +
+				`export const frames: ServerMessage[] = ${JSON.stringify([...byType.values()].flat(), null, 1)};\n`);
+			const r = await run(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022',
+				'--module', 'es2022', '--moduleResolution', 'bundler', file]);
+			if (r.code !== 0)
+				throw new Error(`edge messages do not match flowhub-client.d.ts:\n${r.out}${r.err}`);
+			ok(`edge messages match flowhub-client.d.ts (${[...byType.keys()].sort().join(', ')})`);
+		} else {
+			note('typescript not installed: message types not checked');
+		}
 
 		if (pageErrors.length)
 			throw new Error(`page errors: ${pageErrors.join('; ')}`);

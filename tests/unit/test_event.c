@@ -611,6 +611,52 @@ START_TEST(payload_check_rejects_bad_payloads)
 }
 END_TEST
 
+/* Mutated payloads (flipped bytes, truncations) never crash the check,
+ * and whatever it accepts msgpack-c unpacks into a map.  Run under ASan
+ * this also proves the check reads nothing outside the buffer. */
+START_TEST(payload_check_survives_mutations)
+{
+	struct conv c;
+	uint32_t seed = 99;
+	int i, accepted = 0;
+
+	conv_run(&c, "{\"event\":\"block_executed\",\"blockId\":\"b1\","
+		     "\"status\":\"completed\",\"result\":{\"v\":[1,\"x\","
+		     "{\"k\":-3.5}],\"u\":\"°C\"},\"error\":\"e\"}");
+	ck_assert_int_eq(c.rc, 0);
+	for (i = 0; i < 100000; i++) {
+		char *m;
+		size_t len = c.sb.size, off = 0;
+		int flips, j;
+		msgpack_unpacked u;
+
+		seed = seed * 1103515245u + 12345u;
+		if (seed % 4 == 0)
+			len = (seed >> 8) % len;
+		m = malloc(len ? len : 1);
+		memcpy(m, c.sb.data, len);
+		flips = 1 + (int)((seed >> 4) % 3);
+		for (j = 0; j < flips && len > 0; j++) {
+			seed = seed * 1103515245u + 12345u;
+			m[(seed >> 8) % len] = (char)(seed >> 20);
+		}
+		if (fh_event_check_mp(FH_EV_BLOCK_EXECUTED, m, len, NULL,
+				      NULL) == 0) {
+			accepted++;
+			msgpack_unpacked_init(&u);
+			ck_assert_int_eq(msgpack_unpack_next(&u, m, len, &off),
+					 MSGPACK_UNPACK_SUCCESS);
+			ck_assert_uint_eq(off, len);
+			ck_assert_int_eq(u.data.type, MSGPACK_OBJECT_MAP);
+			msgpack_unpacked_destroy(&u);
+		}
+		free(m);
+	}
+	ck_assert_int_gt(accepted, 100); /* some flips land in values */
+	conv_done(&c);
+}
+END_TEST
+
 /* ---- producer API through a real ring ------------------------------------- */
 
 struct rec {
@@ -876,6 +922,7 @@ suite(void)
 	tcase_add_test(tc, rejects_nesting_deeper_than_the_payload_limit);
 	tcase_add_test(tc, payload_check_accepts_valid_and_reports_ts);
 	tcase_add_test(tc, payload_check_rejects_bad_payloads);
+	tcase_add_test(tc, payload_check_survives_mutations);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tp, ring_setup, ring_teardown);

@@ -238,6 +238,15 @@ START_TEST(utf8_rejects_overlong_surrogates_and_out_of_range)
 	ck_assert(!mp_utf8_valid("\x80", 1));
 	ck_assert(!mp_utf8_valid("\xe2\x82", 2));               /* truncated */
 	ck_assert(!mp_utf8_valid("\xe2\x28\xa1", 3));
+	ck_assert(!mp_utf8_valid("\xd0", 1));                    /* cut 2-byte */
+	ck_assert(!mp_utf8_valid("\xd0\x41", 2));
+	/* past the eight-byte ASCII fast path, and right at its edges */
+	ck_assert(mp_utf8_valid("0123456789abcdefXYZ\xd0\x98", 21));
+	ck_assert(!mp_utf8_valid("0123456789abcdefXYZ\xff", 20));
+	ck_assert(!mp_utf8_valid("01234567\x80", 9));
+	ck_assert(!mp_utf8_valid("a01234567\x80", 10));
+	ck_assert(mp_utf8_valid("a0123456789abcdefghij", 21));
+	ck_assert(!mp_utf8_valid("\xd0\x98" "01234567" "\xc0\x80", 12));
 }
 END_TEST
 

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,68 @@ START_TEST(should_keep_order_per_thread_when_threads_share_a_handle)
 }
 END_TEST
 
+static void *
+write_one(void *arg)
+{
+	return (void *)(intptr_t)shmring_write(arg, 3, "t", 1);
+}
+
+START_TEST(should_reuse_the_slots_of_exited_threads)
+{
+	struct shmring *r = open_ring(1u << 20, 0);
+	struct shmring_stats st;
+	unsigned i;
+
+	/* More threads than slots, one after the other, none releasing. */
+	for (i = 0; i < SHMRING__NSLOTS + 60; i++) {
+		pthread_t th;
+		void *rc;
+
+		ck_assert_int_eq(pthread_create(&th, NULL, write_one, r), 0);
+		ck_assert_int_eq(pthread_join(th, &rc), 0);
+		ck_assert_msg((intptr_t)rc == 0, "thread %u: %s", i,
+			      shmring_strerror((int)(intptr_t)rc));
+	}
+	shmring_stats(r, &st);
+	ck_assert_uint_eq(st.written, SHMRING__NSLOTS + 60);
+	ck_assert_uint_le(st.producers, SHMRING__NSLOTS);
+	shmring_close(r);
+}
+END_TEST
+
+START_TEST(should_keep_the_consumer_when_a_forked_child_closes_its_copy)
+{
+	struct shmring *r = open_ring(SHMRING_MIN_CAPACITY, 0), *other;
+	struct shmring_stats st;
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(shmring_consumer_attach(r), 0);
+	ck_assert_int_eq(shmring_write(r, 1, "p", 1), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* The child writes through the inherited handle (with a slot
+		 * of its own) and closes it. */
+		int rc = shmring_write(r, 2, "c", 1);
+
+		shmring_close(r);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	shmring_stats(r, &st);
+	ck_assert_int_eq(st.consumer_pid, getpid());
+	ck_assert_uint_eq(st.written, 2);
+	ck_assert_uint_eq(st.producers, 1); /* ours; the child gave its slot back */
+	other = open_ring(0, 0);
+	ck_assert_int_eq(shmring_consumer_attach(other), -EBUSY);
+	shmring_close(other);
+	ck_assert_int_eq(shmring_write(r, 1, "p", 1), 0);
+	shmring_close(r);
+}
+END_TEST
+
 /* ---- dead and stopped producers -------------------------------------- */
 
 struct seen {
@@ -422,6 +485,47 @@ START_TEST(should_skip_a_live_producer_only_after_the_liveness_timeout)
 		      (unsigned long long)took);
 	shmring_stats(r, &st);
 	ck_assert_uint_eq(st.skipped, 1);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+
+	/* A claim with nothing behind it is skipped the same way... */
+	pid = child_claims_and_stops(&fd);
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+	close(fd);
+	wait_stopped(pid);
+	t0 = mono_ms();
+	do {
+		ck_assert_int_eq(shmring_read(r, note, &s, 10), 0);
+		shmring_wait(r, 20);
+		shmring_stats(r, &st);
+	} while (st.skipped < 2 && mono_ms() - t0 < 5000);
+	ck_assert_uint_eq(st.skipped, 2);
+	ck_assert_uint_ge(mono_ms() - t0, 600);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+
+	/* ...then, after an idle spell longer than the timeout, another live
+	 * producer stops mid-claim right there: it gets a full timeout too. */
+	t0 = mono_ms();
+	while (mono_ms() - t0 < 800) {
+		ck_assert_int_eq(shmring_read(r, note, &s, 10), 0);
+		shmring_wait(r, 20);
+	}
+	pid = child_claims_and_stops(&fd);
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+	close(fd);
+	wait_stopped(pid);
+	ck_assert_int_eq(shmring_write(r, 7, "after", 5), 0);
+	t0 = mono_ms();
+	while (s.n == 1 && mono_ms() - t0 < 5000) {
+		ck_assert_int_ge(shmring_read(r, note, &s, 10), 0);
+		if (s.n == 1)
+			shmring_wait(r, 20);
+	}
+	took = mono_ms() - t0;
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_msg(took >= 600, "skipped the second live producer after %llu ms",
+		      (unsigned long long)took);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	shmring_close(r);
@@ -793,6 +897,8 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, should_deliver_each_record_of_four_producer_processes_once_in_order);
 	tcase_add_test(tc, should_keep_order_per_thread_when_threads_share_a_handle);
+	tcase_add_test(tc, should_reuse_the_slots_of_exited_threads);
+	tcase_add_test(tc, should_keep_the_consumer_when_a_forked_child_closes_its_copy);
 	tcase_add_test(tc, should_skip_the_claim_of_a_killed_producer_within_a_second);
 	tcase_add_test(tc, should_never_skip_a_stopped_producer);
 	tcase_add_test(tc, should_skip_a_live_producer_only_after_the_liveness_timeout);

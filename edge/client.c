@@ -1,0 +1,694 @@
+/*
+ * One WebSocket client: its unsent queue, message reassembly, rate limit,
+ * commands, and where it stands in the event stream.
+ *
+ * Queue: frames are shared references (frame.h); a client whose unsent
+ * bytes (plus what lws still holds of its last partial write) or message
+ * count pass the limit is closed with 1013 and its queue is released at
+ * once, so a client that never reads costs at most the limit.  Writes
+ * happen only in LWS_CALLBACK_SERVER_WRITEABLE, one frame per callback.
+ *
+ * Stream position: queued_seq is the last event seq queued; a broadcast
+ * frame reaches the client only when its seq is larger, which makes every
+ * client's stream strictly increasing even when states, history replies
+ * and live events meet.  A resume first throws away queued but unsent
+ * events, then replays from max(since, last written) out of the recent
+ * buffer or, when that does not reach back far enough, out of the hub's
+ * history; live events for that client are held back meanwhile (they are
+ * in the recent buffer, which the replay ends with).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+
+#include "edge.h"
+#include "log.h"
+#include "mpread.h"
+#include "sync.h"
+#include "token.h"
+#include "wire.h"
+
+#define IPTAB_SIZE 1024
+#define RATE_WINDOW_MS 2000
+
+struct edge_ipcount {
+	struct edge_ipcount *next;
+	unsigned n;
+	char addr[64];
+};
+
+/* ---- per-IP counts ---------------------------------------------------- */
+
+static unsigned
+iphash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % IPTAB_SIZE;
+}
+
+unsigned
+edge_ip_count(struct edge *e, const char *addr)
+{
+	struct edge_ipcount *p;
+
+	if (e->iptab == NULL)
+		return 0;
+	for (p = e->iptab[iphash(addr)]; p; p = p->next)
+		if (strcmp(p->addr, addr) == 0)
+			return p->n;
+	return 0;
+}
+
+static struct edge_ipcount *
+ip_get(struct edge *e, const char *addr)
+{
+	struct edge_ipcount *p;
+	unsigned h = iphash(addr);
+
+	if (e->iptab == NULL &&
+	    (e->iptab = calloc(IPTAB_SIZE, sizeof(*e->iptab))) == NULL)
+		return NULL;
+	for (p = e->iptab[h]; p; p = p->next)
+		if (strcmp(p->addr, addr) == 0)
+			return p;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	p->next = e->iptab[h];
+	e->iptab[h] = p;
+	return p;
+}
+
+static void
+ip_put(struct edge *e, struct edge_ipcount *ip)
+{
+	struct edge_ipcount **pp;
+
+	if (ip == NULL || --ip->n > 0)
+		return;
+	for (pp = &e->iptab[iphash(ip->addr)]; *pp; pp = &(*pp)->next)
+		if (*pp == ip) {
+			*pp = ip->next;
+			free(ip);
+			return;
+		}
+}
+
+/* ---- queue ------------------------------------------------------------ */
+
+void
+edge_client_close(struct edge_client *c, int code, const char *reason)
+{
+	if (c->close_code == 0) {
+		c->close_code = code;
+		c->close_reason = reason;
+	}
+	if (c->wsi) {
+		lws_callback_on_writable(c->wsi);
+		/* A peer that never reads never makes us writeable: give up on
+		 * the close handshake after a while. */
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
+	}
+}
+
+void
+edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
+{
+	int rc;
+
+	if (c->close_code)
+		return;
+	rc = edge_fq_push(&c->q, f, c->partial);
+	if (rc == 0) {
+		if (c->q.n == 1)
+			lws_callback_on_writable(c->wsi);
+		return;
+	}
+	e->m.msgs_dropped += c->q.n + 1;
+	edge_fq_clear(&c->q);
+	if (rc == EDGE_FQ_FULL) {
+		e->m.slow_closes++;
+		log_info("closing slow client %s (%s): queue over its limit",
+			 c->id[0] ? c->id : "-", c->addr);
+		edge_client_close(c, 1013,
+				  "try again later");
+	} else {
+		edge_client_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+				  "out of memory");
+	}
+}
+
+static void
+push_event(struct edge *e, struct edge_client *c, struct edge_frame *f)
+{
+	if (f->seq <= c->queued_seq)
+		return;
+	if (f->kind == EDGE_FRAME_LOG && !edge_filter_match(c, f))
+		return;
+	c->queued_seq = f->seq;
+	edge_client_push(e, c, f);
+}
+
+static void
+reply(struct edge *e, struct edge_client *c, struct edge_buf *b)
+{
+	struct edge_frame *f;
+
+	if (edge_frame_from_buf(&f, b, EDGE_FRAME_REPLY, 0) == 0) {
+		edge_client_push(e, c, f);
+		edge_frame_unref(f);
+	}
+}
+
+static void
+reply_error(struct edge *e, struct edge_client *c, const char *code,
+	    const char *msg, const char *field)
+{
+	struct edge_buf b;
+
+	edge_buf_init(&b, EDGE_PRE, 0);
+	edge_proto_error_json(&b, code, msg, field);
+	reply(e, c, &b);
+}
+
+/* Drop unsent events (keep replies and states). */
+static void
+drop_unsent_events(struct edge_client *c)
+{
+	struct edge_fq keep;
+	struct edge_frame *f;
+
+	edge_fq_init(&keep, c->q.max_n, c->q.max_bytes);
+	while ((f = edge_fq_pop(&c->q)) != NULL) {
+		if (f->kind == EDGE_FRAME_REPLY || f->kind == EDGE_FRAME_STATE)
+			(void)edge_fq_push(&keep, f, 0);
+		edge_frame_unref(f);
+	}
+	edge_fq_fini(&c->q);
+	c->q = keep;
+}
+
+static void
+queue_recent(struct edge *e, struct edge_client *c, size_t idx)
+{
+	struct edge_recent *r = &e->recent;
+	size_t i;
+
+	for (i = idx; i < r->frames.n && !c->close_code; i++)
+		push_event(e, c, edge_fq_at(&r->frames, i));
+	if (c->queued_seq < edge_sync_fwd(e))
+		c->queued_seq = edge_sync_fwd(e);
+}
+
+void
+edge_client_send_state(struct edge *e, struct edge_client *c)
+{
+	struct edge_recent *r = &e->recent;
+
+	c->resuming = 0;
+	if (r->snap == NULL) {
+		struct edge_buf b;
+		char ts[32];
+
+		edge_iso_now(ts);
+		edge_buf_init(&b, EDGE_PRE, 0);
+		edge_buf_addf(&b,
+			      "{\"type\":\"initial_execution_state\","
+			      "\"timestamp\":\"%s\",\"data\":null}",
+			      ts);
+		reply(e, c, &b);
+		return;
+	}
+	edge_client_push(e, c, r->snap);
+	c->queued_seq = r->snap->seq;
+	queue_recent(e, c, 0);
+}
+
+void
+edge_client_broadcast_state(struct edge *e, struct edge_frame *snap)
+{
+	struct edge_client *c;
+
+	(void)snap;
+	for (c = e->clients; c; c = c->next) {
+		drop_unsent_events(c);
+		/* The new stream may restart lower (a hub that lost its
+		 * state): the state resets the client's position. */
+		c->queued_seq = 0;
+		c->written_seq = 0;
+		edge_client_send_state(e, c);
+	}
+}
+
+void
+edge_client_broadcast(struct edge *e, struct edge_frame *f)
+{
+	struct edge_client *c;
+	unsigned n = 0, before = 0;
+	uint64_t closes = e->m.slow_closes;
+
+	for (c = e->clients; c; c = c->next) {
+		if (c->resuming || c->close_code)
+			continue;
+		before = (unsigned)c->q.n;
+		push_event(e, c, f);
+		if (c->q.n > before)
+			n++;
+	}
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		log_debug("Broadcasting event: %s to %u clients",
+			  edge_type_names[f->type_idx], n);
+		log_debug("Event sent: %u success, %u failed", n,
+			  (unsigned)(e->m.slow_closes - closes));
+	}
+}
+
+struct edge_client *
+edge_client_by_serial(struct edge *e, uint64_t serial)
+{
+	struct edge_client *c;
+
+	for (c = e->clients; c; c = c->next)
+		if (c->serial == serial)
+			return c;
+	return NULL;
+}
+
+/* ---- resume ----------------------------------------------------------- */
+
+static void
+resume(struct edge *e, struct edge_client *c, uint64_t since)
+{
+	uint64_t from = since > c->written_seq ? since : c->written_seq;
+	size_t idx;
+
+	drop_unsent_events(c);
+	c->queued_seq = from;
+	if (edge_recent_covers(&e->recent, from, &idx) ||
+	    (e->recent.snap && from >= edge_sync_fwd(e))) {
+		if (!edge_recent_covers(&e->recent, from, &idx))
+			idx = e->recent.frames.n;
+		c->resuming = 0;
+		queue_recent(e, c, idx);
+		if (c->queued_seq < from)
+			c->queued_seq = from;
+		return;
+	}
+	if (edge_sync_linked(e) &&
+	    edge_sync_request_since(e, c->serial, from) == 0) {
+		c->resuming = 1;
+		c->resume_pos = from;
+		return;
+	}
+	/* Neither here nor reachable: the client starts from the state. */
+	edge_client_send_state(e, c);
+}
+
+void
+edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
+			 size_t len, int failed)
+{
+	struct edge_client *c = edge_client_by_serial(e, serial);
+	struct edge_mpr r;
+	struct edge_mpv v;
+	uint32_t n, k, i;
+	size_t idx;
+	int more = 0;
+
+	if (c == NULL || !c->resuming)
+		return;
+	if (failed)
+		goto fallback;
+	edge_mpr_init(&r, rep, len);
+	if (edge_mpr_array(&r, &n) != 0 || n < 2 || edge_mpr_str_eq(&r, "ok") != 1 ||
+	    edge_mpr_array(&r, &k) != 0)
+		goto fallback; /* too_old or an error */
+	for (i = 0; i < k; i++) {
+		struct edge_env env;
+		struct edge_frame *f;
+
+		if (edge_recent_covers(&e->recent, c->resume_pos, &idx))
+			break;
+		if (edge_env_read(&r, &env) != 0)
+			goto fallback;
+		if (env.seq <= c->resume_pos)
+			continue;
+		c->resume_pos = env.seq;
+		if (env.type_idx == EDGE_T_LOG_ENTRY && env.nids == 0)
+			continue;
+		if (edge_frame_env(&f, &env, WIRE_MAX_MSG * 2) != 0)
+			continue;
+		push_event(e, c, f);
+		edge_frame_unref(f);
+		if (c->close_code)
+			return;
+	}
+	if (i == k && edge_mpr_next(&r, &v) == 0 && v.type == EDGE_MPT_BOOL)
+		more = v.b;
+	if (edge_recent_covers(&e->recent, c->resume_pos, &idx)) {
+		c->resuming = 0;
+		queue_recent(e, c, idx);
+		return;
+	}
+	if (more && k > 0 &&
+	    edge_sync_request_since(e, c->serial, c->resume_pos) == 0)
+		return;
+fallback:
+	drop_unsent_events(c);
+	c->queued_seq = 0;
+	edge_client_send_state(e, c);
+}
+
+/* ---- commands --------------------------------------------------------- */
+
+static void
+cmd_identify(struct edge *e, struct edge_client *c, const struct edge_cmd *cmd)
+{
+	struct edge_buf b;
+	struct timespec ts;
+
+	if (c->id[0] == '\0') {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(c->id, sizeof(c->id), "frontend_%llu_%s_%" PRIu64,
+			 (unsigned long long)ts.tv_sec * 1000 +
+				 (unsigned long long)ts.tv_nsec / 1000000,
+			 e->conf.id, c->serial);
+		log_info("Frontend connected: %s (Total: %u)", c->id,
+			 e->nclients);
+	}
+	edge_buf_init(&b, EDGE_PRE, 0);
+	edge_buf_adds(&b, "{\"type\":\"client_identified\",\"data\":{\"clientId\":");
+	edge_buf_add_jstr(&b, c->id, strlen(c->id));
+	edge_buf_adds(&b, ",\"name\":");
+	edge_buf_add_jstr(&b, cmd->name, strlen(cmd->name));
+	edge_buf_adds(&b, ",\"page\":");
+	edge_buf_add_jstr(&b, cmd->page, strlen(cmd->page));
+	edge_buf_adds(&b, "}}");
+	reply(e, c, &b);
+}
+
+static void
+cmd_hw(struct edge *e, struct edge_client *c, const struct edge_cmd *cmd)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	int ok;
+
+	if ((e->conf.read_token[0] || e->conf.write_token[0]) && !c->can_write) {
+		reply_error(e, c, "forbidden",
+			    "hardware_health_update needs the write token", NULL);
+		return;
+	}
+	if (!edge_sync_linked(e)) {
+		reply_error(e, c, "hub_unavailable", "the hub is not reachable",
+			    NULL);
+		return;
+	}
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 4);
+	msgpack_pack_str(&pk, 2);
+	msgpack_pack_str_body(&pk, "hw", 2);
+	msgpack_pack_str(&pk, strlen(cmd->component));
+	msgpack_pack_str_body(&pk, cmd->component, strlen(cmd->component));
+	msgpack_pack_str(&pk, strlen(cmd->status));
+	msgpack_pack_str_body(&pk, cmd->status, strlen(cmd->status));
+	if (cmd->details)
+		ok = edge_json2mp(&pk, cmd->details, 0) == 0;
+	else
+		ok = msgpack_pack_map(&pk, 0) == 0;
+	if (!ok) {
+		reply_error(e, c, "invalid_field", "details nest too deeply",
+			    "data.details");
+	} else if (edge_sync_request(e, EDGE_REQ_HW, c->serial, sb.data,
+				     sb.size) != 0) {
+		reply_error(e, c, "hub_unavailable", "could not reach the hub",
+			    NULL);
+	}
+	msgpack_sbuffer_destroy(&sb);
+}
+
+static void
+dispatch(struct edge *e, struct edge_client *c, const char *msg, size_t len)
+{
+	struct edge_cmd cmd;
+	struct edge_proto_err err;
+	struct edge_buf b;
+	char ts[32];
+
+	if (edge_proto_parse(msg, len, &cmd, &err) != 0) {
+		e->m.proto_errors++;
+		reply_error(e, c, err.code, err.message, err.field);
+		return;
+	}
+	switch (cmd.type) {
+	case EDGE_CMD_IDENTIFY:
+		cmd_identify(e, c, &cmd);
+		break;
+	case EDGE_CMD_PING:
+		edge_iso_now(ts);
+		edge_buf_init(&b, EDGE_PRE, 0);
+		edge_buf_addf(&b, "{\"type\":\"pong\",\"timestamp\":\"%s\"}", ts);
+		reply(e, c, &b);
+		break;
+	case EDGE_CMD_REQUEST_STATE:
+		if (e->recent.snap)
+			edge_client_push(e, c, e->recent.snap);
+		else
+			edge_client_send_state(e, c);
+		break;
+	case EDGE_CMD_SUBSCRIBE_LOGS:
+		if (edge_filter_subscribe(e, c, &cmd.filter) != 0)
+			reply_error(e, c, "internal", "out of memory", NULL);
+		break;
+	case EDGE_CMD_UNSUBSCRIBE_LOGS:
+		edge_filter_unsubscribe(e, c);
+		edge_buf_init(&b, EDGE_PRE, 0);
+		edge_buf_adds(&b, "{\"type\":\"logs_unsubscribed\",\"data\":{}}");
+		reply(e, c, &b);
+		break;
+	case EDGE_CMD_HW_UPDATE:
+		cmd_hw(e, c, &cmd);
+		break;
+	case EDGE_CMD_RESUME:
+		resume(e, c, cmd.since);
+		break;
+	}
+	edge_cmd_fini(&cmd);
+}
+
+/* ---- lws events ------------------------------------------------------- */
+
+static int
+has_token(struct lws *wsi, const char *want)
+{
+	char hdr[512], frag[512];
+	const char *tok;
+	size_t n;
+	int i, ok = 0;
+
+	if (want[0] == '\0')
+		return 0;
+	if (lws_hdr_copy(wsi, hdr, sizeof(hdr), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+	    (n = edge_token_from_auth(hdr, &tok)) > 0 && edge_token_eq(tok, n, want))
+		ok = 1;
+	for (i = 0; !ok && i < 32; i++) {
+		if (lws_hdr_copy_fragment(wsi, frag, sizeof(frag),
+					  WSI_TOKEN_HTTP_URI_ARGS, i) < 0)
+			break;
+		if ((n = edge_token_from_query(frag, &tok)) > 0 &&
+		    edge_token_eq(tok, n, want))
+			ok = 1;
+	}
+	return ok;
+}
+
+int
+edge_client_has_token(struct lws *wsi, const char *want)
+{
+	return has_token(wsi, want);
+}
+
+int
+edge_client_established(struct edge *e, struct edge_client *c, struct lws *wsi)
+{
+	memset(c, 0, sizeof(*c));
+	c->wsi = wsi;
+	c->serial = ++e->next_serial;
+	lws_get_peer_simple(wsi, c->addr, sizeof(c->addr));
+	edge_fq_init(&c->q, e->conf.queue_msgs, e->conf.queue_limit);
+	c->tokens = e->conf.rate_burst;
+	c->tb_ms = edge_now_ms();
+	c->can_write = has_token(wsi, e->conf.write_token);
+	c->ip = ip_get(e, c->addr);
+	if (c->ip)
+		c->ip->n++;
+	c->next = e->clients;
+	if (e->clients)
+		e->clients->prev = c;
+	e->clients = c;
+	e->nclients++;
+	e->m.connections++;
+	log_info("WebSocket client connected from %s", c->addr);
+	edge_client_send_state(e, c);
+	return 0;
+}
+
+void
+edge_client_closed(struct edge *e, struct edge_client *c)
+{
+	if (c->wsi == NULL)
+		return; /* never established */
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		e->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	e->nclients--;
+	e->m.disconnections++;
+	edge_filter_unsubscribe(e, c);
+	edge_fq_fini(&c->q);
+	free(c->rx);
+	c->rx = NULL;
+	ip_put(e, c->ip);
+	if (c->id[0])
+		log_info("Frontend disconnected: %s (Total: %u)", c->id,
+			 e->nclients);
+	else
+		log_info("WebSocket client disconnected from %s (Total: %u)",
+			 c->addr, e->nclients);
+	c->wsi = NULL;
+}
+
+/* Token bucket: 1 when the message may be handled. */
+static int
+rate_ok(struct edge *e, struct edge_client *c)
+{
+	uint64_t now = edge_now_ms();
+	double cap = e->conf.rate_burst;
+
+	c->tokens += (double)(now - c->tb_ms) * e->conf.rate_limit / 1000.0;
+	if (c->tokens > cap)
+		c->tokens = cap;
+	c->tb_ms = now;
+	if (c->tokens >= 1.0) {
+		c->tokens -= 1.0;
+		if (c->strikes > 0 && c->tokens >= cap / 2)
+			c->strikes = 0;
+		return 1;
+	}
+	return 0;
+}
+
+int
+edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
+		    size_t len)
+{
+	struct lws *wsi = c->wsi;
+
+	if (c->close_code)
+		return 0;
+	if (lws_frame_is_binary(wsi)) {
+		e->m.proto_errors++;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+				 (unsigned char *)"binary frames not accepted", 26);
+		return -1;
+	}
+	/* Judge a frame by the length its header announces, so one that
+	 * claims 100 MiB is refused at its first bytes, not after 64 KiB. */
+	if (c->rx_len + len + lws_remaining_packet_payload(wsi) >
+	    e->conf.max_frame) {
+		e->m.proto_errors++;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+				 (unsigned char *)"message too large", 17);
+		return -1;
+	}
+	if (c->rx_len + len > c->rx_cap) {
+		size_t ncap = c->rx_cap ? c->rx_cap : 1024;
+		char *nb;
+
+		while (ncap < c->rx_len + len)
+			ncap *= 2;
+		if (ncap > e->conf.max_frame)
+			ncap = e->conf.max_frame;
+		if ((nb = realloc(c->rx, ncap)) == NULL) {
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+					 (unsigned char *)"out of memory", 13);
+			return -1;
+		}
+		c->rx = nb;
+		c->rx_cap = ncap;
+	}
+	memcpy(c->rx + c->rx_len, in, len);
+	c->rx_len += len;
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
+		return 0;
+	if (!rate_ok(e, c)) {
+		uint64_t now = edge_now_ms();
+
+		e->m.rate_limited++;
+		c->strikes++;
+		if (c->strikes > e->conf.rate_burst) {
+			e->m.rate_closes++;
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+					 (unsigned char *)"rate limit", 10);
+			return -1;
+		}
+		(void)now;
+		reply_error(e, c, "rate_limited",
+			    "too many messages: slow down", NULL);
+	} else {
+		dispatch(e, c, c->rx, c->rx_len);
+	}
+	c->rx_len = 0;
+	if (c->rx_cap > 4096) {
+		free(c->rx);
+		c->rx = NULL;
+		c->rx_cap = 0;
+	}
+	return 0;
+}
+
+int
+edge_client_writeable(struct edge *e, struct edge_client *c)
+{
+	struct edge_frame *f;
+	int n;
+
+	if (c->close_code) {
+		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+				 (unsigned char *)c->close_reason,
+				 strlen(c->close_reason));
+		return -1;
+	}
+	f = edge_fq_pop(&c->q);
+	if (f == NULL)
+		return 0;
+	n = lws_write(c->wsi, (unsigned char *)edge_frame_data(f), f->len,
+		      LWS_WRITE_TEXT);
+	if (n < 0) {
+		edge_frame_unref(f);
+		return -1;
+	}
+	e->m.msgs_sent++;
+	e->m.bytes_sent += f->len;
+	e->m.sent[f->type_idx]++;
+	if ((f->kind == EDGE_FRAME_EVENT || f->kind == EDGE_FRAME_LOG) &&
+	    f->seq > c->written_seq)
+		c->written_seq = f->seq;
+	c->partial = lws_partial_buffered(c->wsi) ? f->len : 0;
+	edge_frame_unref(f);
+	if (c->q.n > 0)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}

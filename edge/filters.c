@@ -1,0 +1,277 @@
+/*
+ * Log filters of this edge's clients.  Clients with equal filters share
+ * one entry and so one filter id in the hub (which evaluates each
+ * distinct filter once per log and lists the ids a log matched).  An
+ * entry lives while a client uses it; the first user registers it
+ * (filter_add), the last one leaving deletes it (filter_del).  The logs
+ * topic is subscribed only while at least one entry exists, so an edge
+ * without log subscribers never receives logs.
+ *
+ * A client's logs_subscribed reply is sent once the hub has confirmed the
+ * filter, so logs that match arrive from then on; with no hub it is sent
+ * at once and the filter is registered when the hub comes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "edge.h"
+#include "log.h"
+#include "mpread.h"
+#include "sync.h"
+
+struct edge_filter {
+	struct edge_filter *next;
+	struct edge_logfilter f;
+	uint64_t serial;
+	uint32_t hub_id;
+	int registered;
+	int adding;   /* a filter_add is in flight */
+	unsigned refs;
+};
+
+static uint64_t filter_serial;
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+static void
+send_add(struct edge *e, struct edge_filter *fl)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	if (fl->f.levels == 0)
+		return; /* matches nothing: nothing to register */
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 5);
+	pack_str(&pk, "filter_add");
+	pack_str(&pk, e->conf.id);
+	if (fl->f.has_levels)
+		msgpack_pack_uint32(&pk, fl->f.levels);
+	else
+		msgpack_pack_nil(&pk);
+	if (fl->f.has_tag)
+		pack_str(&pk, fl->f.tag);
+	else
+		msgpack_pack_nil(&pk);
+	if (fl->f.has_module)
+		pack_str(&pk, fl->f.module);
+	else
+		msgpack_pack_nil(&pk);
+	if (edge_sync_request(e, EDGE_REQ_FILTER_ADD, fl->serial, sb.data,
+			      sb.size) == 0)
+		fl->adding = 1;
+	msgpack_sbuffer_destroy(&sb);
+}
+
+static void
+send_del(struct edge *e, uint32_t id)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 3);
+	pack_str(&pk, "filter_del");
+	pack_str(&pk, e->conf.id);
+	msgpack_pack_uint32(&pk, id);
+	(void)edge_sync_request(e, EDGE_REQ_FILTER_DEL, 0, sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+static void
+reply_subscribed(struct edge *e, struct edge_client *c)
+{
+	struct edge_buf b;
+	struct edge_frame *f;
+
+	c->sub_pending = 0;
+	edge_buf_init(&b, EDGE_PRE, 0);
+	edge_buf_adds(&b, "{\"type\":\"logs_subscribed\",\"data\":{\"filters\":");
+	edge_logfilter_json(&b, &c->filter->f);
+	edge_buf_adds(&b, "}}");
+	if (edge_frame_from_buf(&f, &b, EDGE_FRAME_REPLY, 0) == 0) {
+		edge_client_push(e, c, f);
+		edge_frame_unref(f);
+	}
+}
+
+static void
+update_topic(struct edge *e)
+{
+	struct edge_filter *fl;
+	unsigned n = 0;
+
+	for (fl = e->filters; fl; fl = fl->next)
+		n++;
+	e->nfilters_active = n;
+	if (e->sync)
+		edge_sync_logs(e, n > 0);
+}
+
+static void
+unlink_filter(struct edge *e, struct edge_filter *fl)
+{
+	struct edge_filter **pp;
+
+	for (pp = &e->filters; *pp; pp = &(*pp)->next)
+		if (*pp == fl) {
+			*pp = fl->next;
+			break;
+		}
+	free(fl);
+	update_topic(e);
+}
+
+int
+edge_filter_subscribe(struct edge *e, struct edge_client *c,
+		      const struct edge_logfilter *f)
+{
+	struct edge_filter *fl;
+
+	for (fl = e->filters; fl; fl = fl->next)
+		if (edge_logfilter_eq(&fl->f, f))
+			break;
+	if (fl != NULL && fl == c->filter) {
+		reply_subscribed(e, c);
+		return 0;
+	}
+	edge_filter_unsubscribe(e, c);
+	if (fl == NULL) {
+		fl = calloc(1, sizeof(*fl));
+		if (fl == NULL)
+			return -ENOMEM;
+		fl->f = *f;
+		fl->serial = ++filter_serial;
+		fl->next = e->filters;
+		e->filters = fl;
+		update_topic(e);
+	}
+	fl->refs++;
+	c->filter = fl;
+	if (fl->registered || !edge_sync_linked(e) || fl->f.levels == 0) {
+		reply_subscribed(e, c);
+		return 0;
+	}
+	c->sub_pending = 1;
+	if (!fl->adding)
+		send_add(e, fl);
+	return 0;
+}
+
+void
+edge_filter_unsubscribe(struct edge *e, struct edge_client *c)
+{
+	struct edge_filter *fl = c->filter;
+
+	if (fl == NULL)
+		return;
+	c->filter = NULL;
+	c->sub_pending = 0;
+	if (--fl->refs > 0)
+		return;
+	if (fl->adding)
+		return; /* freed when the hub answers */
+	if (fl->registered && edge_sync_linked(e))
+		send_del(e, fl->hub_id);
+	unlink_filter(e, fl);
+}
+
+int
+edge_filter_match(const struct edge_client *c, const struct edge_frame *f)
+{
+	const struct edge_filter *fl = c->filter;
+	uint32_t i;
+
+	if (fl == NULL || !fl->registered)
+		return 0;
+	for (i = 0; i < f->nids; i++)
+		if (f->ids[i] == fl->hub_id)
+			return 1;
+	return 0;
+}
+
+void
+edge_filter_reply(struct edge *e, uint64_t cookie, int add, const void *reply,
+		  size_t len, int failed)
+{
+	struct edge_filter *fl;
+	struct edge_client *c;
+	struct edge_mpr r;
+	uint32_t n;
+	uint64_t id;
+
+	if (!add)
+		return;
+	for (fl = e->filters; fl; fl = fl->next)
+		if (fl->serial == cookie)
+			break;
+	if (fl == NULL)
+		return;
+	fl->adding = 0;
+	if (!failed) {
+		edge_mpr_init(&r, reply, len);
+		if (edge_mpr_array(&r, &n) == 0 && n >= 2 &&
+		    edge_mpr_str_eq(&r, "ok") == 1 && edge_mpr_uint(&r, &id) == 0) {
+			fl->hub_id = (uint32_t)id;
+			fl->registered = 1;
+		} else {
+			log_warnx("hub refused a log filter");
+		}
+	}
+	if (fl->refs == 0) {
+		if (fl->registered && edge_sync_linked(e))
+			send_del(e, fl->hub_id);
+		unlink_filter(e, fl);
+		return;
+	}
+	/* Answer the clients waiting, whether or not the hub took it (on
+	 * failure the next link-up registers it again). */
+	for (c = e->clients; c; c = c->next)
+		if (c->filter == fl && c->sub_pending)
+			reply_subscribed(e, c);
+}
+
+void
+edge_filter_reregister(struct edge *e)
+{
+	struct edge_filter *fl;
+
+	for (fl = e->filters; fl; fl = fl->next) {
+		fl->registered = 0;
+		if (!fl->adding && fl->refs > 0)
+			send_add(e, fl);
+	}
+}
+
+void
+edge_filter_hub_lost(struct edge *e)
+{
+	struct edge_filter *fl;
+
+	for (fl = e->filters; fl; fl = fl->next)
+		fl->adding = 0;
+}
+
+void
+edge_filter_free_all(struct edge *e)
+{
+	while (e->filters) {
+		struct edge_filter *n = e->filters->next;
+		free(e->filters);
+		e->filters = n;
+	}
+}

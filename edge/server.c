@@ -1,0 +1,302 @@
+/*
+ * The libwebsockets side: one context, one vhost, two protocols ("http"
+ * first, which serves plain requests and vets upgrades, and "flow", the
+ * WebSocket protocol, marked the vhost default because browsers send no
+ * subprotocol), and the thin callback switches that hand each event to
+ * an edge_* function.
+ *
+ * Listening: by default lws listens itself; with an IPv4 address the
+ * vhost gets LWS_SERVER_OPTION_DISABLE_IPV6, since lws 4.1 otherwise
+ * binds [::] and answers on every interface whatever iface says.  With
+ * --reuseport the edge makes the listening socket itself (SO_REUSEPORT,
+ * so several edges share one port), lws does not listen, and the socket
+ * is adopted as a raw descriptor whose readiness makes us accept4() and
+ * hand each connection to lws_adopt_socket_vhost().
+ *
+ * Shutdown: the signal handler only sets a flag and wakes the loop; the
+ * loop then closes every client with 1001 "going away" and keeps
+ * servicing until they are gone or a deadline passes.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "edge.h"
+#include "link.h"
+#include "log.h"
+
+#define SHUTDOWN_MS 3000
+
+static struct edge *
+edge_of(struct lws *wsi)
+{
+	return lws_context_user(lws_get_context(wsi));
+}
+
+static int
+http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+	void *in, size_t len)
+{
+	struct edge *e = edge_of(wsi);
+	struct edge_http *h = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		if (edge_http_request(e, wsi, h, in ? (const char *)in : "/") < 0)
+			return -1;
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return edge_http_writeable(e, wsi, h);
+	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+		if (lws_http_transaction_completed(wsi))
+			return -1;
+		return 0;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return edge_http_confirm_upgrade(e, wsi);
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		edge_http_fini(h);
+		break;
+	default:
+		break;
+	}
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static int
+flow_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+	void *in, size_t len)
+{
+	struct edge *e = edge_of(wsi);
+	struct edge_client *c = user;
+	char uri[64];
+
+	switch (reason) {
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (e && e->sync)
+			edge_sync_drain(e);
+		break;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		/* lws asks the protocol the connection is bound to, which is
+		 * this one when it is the vhost default. */
+		return edge_http_confirm_upgrade(e, wsi);
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* Second line of defence: the upgrade was vetted already. */
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+		    strcmp(uri, EDGE_WS_PATH) != 0)
+			return 1;
+		break;
+	case LWS_CALLBACK_ESTABLISHED:
+		return edge_client_established(e, c, wsi);
+	case LWS_CALLBACK_CLOSED:
+		edge_client_closed(e, c);
+		break;
+	case LWS_CALLBACK_RECEIVE:
+		return edge_client_receive(e, c, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return edge_client_writeable(e, c);
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The adopted listening socket (--reuseport). */
+static int
+listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+	  void *in, size_t len)
+{
+	struct edge *e = edge_of(wsi);
+	int fd, i;
+
+	(void)user;
+	(void)in;
+	(void)len;
+	if (reason != LWS_CALLBACK_RAW_RX_FILE)
+		return 0;
+	for (i = 0; i < 64; i++) {
+		fd = accept4(e->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			break;
+		if (lws_adopt_socket_vhost(e->vh, fd) == NULL)
+			close(fd);
+	}
+	return 0;
+}
+
+static struct lws_protocols protocols[] = {
+	{"http", http_cb, sizeof(struct edge_http), 0, 0, NULL, 0},
+	{"flow", flow_cb, sizeof(struct edge_client), 4096, 0, NULL, 0},
+	{"edge-listen", listen_cb, 0, 0, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0}
+};
+
+static const struct lws_protocol_vhost_options pvo_default = {
+	NULL, NULL, "default", "1"};
+static const struct lws_protocol_vhost_options pvo_flow = {
+	NULL, &pvo_default, "flow", ""};
+
+static void
+lws_log_emit(int level, const char *line)
+{
+	char buf[512];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (level & LLL_ERR)
+		log_warnx("lws: %s", buf);
+	else
+		log_debug("lws: %s", buf);
+}
+
+static int
+is_ipv4(const char *a)
+{
+	struct in_addr x;
+
+	return inet_pton(AF_INET, a, &x) == 1;
+}
+
+static int
+own_listener(struct edge *e, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, one = 1;
+	const char *a = e->conf.listen_addr[0] ? e->conf.listen_addr : "0.0.0.0";
+
+	memset(&ss, 0, sizeof(ss));
+	if (is_ipv4(a)) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)e->conf.port);
+		inet_pton(AF_INET, a, &s4->sin_addr);
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)e->conf.port);
+		if (inet_pton(AF_INET6, a, &s6->sin6_addr) != 1) {
+			snprintf(err, errlen, "--reuseport needs a numeric address, not %s",
+				 a);
+			return -1;
+		}
+		sl = sizeof(*s6);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 1024)) {
+		snprintf(err, errlen, "cannot listen on %s:%d: %s", a,
+			 e->conf.port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	e->listen_fd = fd;
+	return 0;
+}
+
+int
+edge_server_open(struct edge *e, char *err, size_t errlen)
+{
+	struct lws_context_creation_info info;
+	lws_sock_file_fd_type sfd;
+	const char *a = e->conf.listen_addr;
+
+	lws_set_log_level(log_getlevel() >= LOG_LVL_DEBUG
+				  ? (LLL_ERR | LLL_WARN | LLL_NOTICE)
+				  : LLL_ERR,
+			  lws_log_emit);
+	e->listen_fd = -1;
+	if (e->conf.reuseport && own_listener(e, err, errlen) != 0)
+		return -1;
+	memset(&e->retry, 0, sizeof(e->retry));
+	e->retry.secs_since_valid_ping = (uint16_t)e->conf.ping_interval;
+	e->retry.secs_since_valid_hangup = (uint16_t)e->conf.idle_timeout;
+
+	memset(&info, 0, sizeof(info));
+	info.user = e;
+	info.protocols = protocols;
+	info.pvo = &pvo_flow;
+	info.vhost_name = "flowhub-edge";
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
+		       LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.fd_limit_per_thread = e->conf.max_clients + 128;
+	info.retry_and_idle_policy = &e->retry;
+	info.timeout_secs = 20;
+	if (e->conf.reuseport) {
+		info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	} else {
+		info.port = e->conf.port;
+		info.iface = a[0] ? a : NULL;
+		if (a[0] && is_ipv4(a))
+			info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	}
+	if (e->conf.tls_cert[0]) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = e->conf.tls_cert;
+		info.ssl_private_key_filepath = e->conf.tls_key;
+	}
+	e->ctx = lws_create_context(&info);
+	if (e->ctx == NULL) {
+		snprintf(err, errlen, "cannot create the server context");
+		return -1;
+	}
+	e->vh = lws_create_vhost(e->ctx, &info);
+	if (e->vh == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%d", a[0] ? a : "*",
+			 e->conf.port);
+		return -1;
+	}
+	if (e->listen_fd >= 0) {
+		sfd.filefd = e->listen_fd;
+		if (lws_adopt_descriptor_vhost(e->vh, LWS_ADOPT_RAW_FILE_DESC, sfd,
+					       "edge-listen", NULL) == NULL) {
+			snprintf(err, errlen, "cannot adopt the listening socket");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+edge_server_run(struct edge *e, volatile int *stop)
+{
+	struct edge_client *c;
+	uint64_t deadline;
+
+	while (!*stop)
+		if (lws_service(e->ctx, 0) < 0)
+			break;
+	e->stopping = 1;
+	log_info("stopping: closing %u clients", e->nclients);
+	for (c = e->clients; c; c = c->next)
+		edge_client_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "going away");
+	deadline = edge_now_ms() + SHUTDOWN_MS;
+	while (e->nclients > 0 && edge_now_ms() < deadline)
+		if (lws_service(e->ctx, 0) < 0)
+			break;
+}
+
+void
+edge_server_close(struct edge *e)
+{
+	if (e->ctx)
+		lws_context_destroy(e->ctx);
+	e->ctx = NULL;
+	if (e->listen_fd >= 0)
+		close(e->listen_fd);
+	e->listen_fd = -1;
+}

@@ -1,0 +1,725 @@
+/*
+ * The event stream from the hub, on the service thread.
+ *
+ * Phases: DOWN (no hub: say hello every tick), SNAP (a state snapshot is
+ * being fetched), REPAIR (missing events are being fetched with "since"),
+ * LIVE (PUB messages are forwarded as they come).  Outside LIVE every PUB
+ * message is buffered (bounded), and replayed through the same checks once
+ * LIVE again: so on (re)link we subscribe first, buffer, take the state
+ * (seq S) and then apply only the buffered events with seq > S.
+ *
+ * "fwd" is the last seq forwarded to clients; every event with a smaller
+ * seq has been forwarded or was a log that matched no filter of ours.
+ * A PUB message says where each topic's stream was before it (prev_e,
+ * prev_l, see common/wire.h).  It can be applied only when both are <= fwd
+ * (prev_l only while the logs topic is subscribed and synchronised): a
+ * larger value proves that a message was dropped on the way (NNG PUB drops
+ * the oldest message for a lagging subscriber), and the edge fetches the
+ * missing range with "since" before forwarding anything newer.  Events
+ * with seq <= fwd are duplicates (from a replay or an overlapping history
+ * reply) and are skipped, so clients never see a seq twice or out of
+ * order.  If the hub no longer retains the range ("too_old"), or the hub
+ * came back with a smaller seq than ours (its state was lost), the edge
+ * takes a fresh snapshot and sends it to every client.
+ *
+ * The snapshot kept for new clients is refreshed in the background with
+ * at most one request in flight; a snapshot that is ahead of fwd (the hub
+ * is ahead of the PUB stream) waits until fwd catches up before it
+ * replaces the current one, so that "snapshot + frames after it" never
+ * has a hole.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+
+#include "edge.h"
+#include "link.h"
+#include "log.h"
+#include "mpread.h"
+#include "sync.h"
+#include "wire.h"
+
+#define TICK_US (250 * LWS_US_PER_MS)
+#define BUF_MAX_MSGS 8192
+#define BUF_MAX_BYTES (64u << 20)
+#define REFRESH_MS 1000
+
+enum phase { P_DOWN, P_SNAP, P_REPAIR, P_LIVE };
+static const char *const phase_names[] = {"down", "snapshot", "repair", "live"};
+
+struct edge_sync {
+	struct edge *e;
+	enum phase phase;
+	int linked;
+	int hello_inflight, hb_inflight, refresh_inflight;
+	uint64_t gen;          /* bumped on every resync; stale replies ignored */
+	uint64_t instance;
+	int have_instance;
+	uint64_t fwd;
+	int have_stream;
+	int logs_on, l_synced;
+	struct edge_in *bhead, *btail;
+	size_t bn, bbytes;
+	struct edge_frame *pending_snap;
+	uint64_t last_refresh_ms, flowed;
+	uint64_t last_hb_ms, down_since_ms;
+	uint64_t behind_fwd;   /* fwd when the hub was last seen ahead */
+	lws_sorted_usec_list_t sul;
+};
+
+uint64_t
+edge_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static int
+send_packed(struct edge *e, int kind, uint64_t cookie, msgpack_sbuffer *sb)
+{
+	int rc = edge_link_request(e->link, kind, cookie, sb->data, sb->size,
+				   EDGE_RPC_TIMEOUT_MS);
+	msgpack_sbuffer_destroy(sb);
+	return rc;
+}
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+int
+edge_sync_request(struct edge *e, int kind, uint64_t cookie, const void *req,
+		  size_t len)
+{
+	return edge_link_request(e->link, kind, cookie, req, len,
+				 EDGE_RPC_TIMEOUT_MS);
+}
+
+static void
+req_hello(struct edge_sync *s)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	pack_str(&pk, "hello");
+	pack_str(&pk, s->e->conf.id);
+	if (send_packed(s->e, EDGE_REQ_HELLO, s->gen, &sb) == 0)
+		s->hello_inflight = 1;
+}
+
+static void
+req_heartbeat(struct edge_sync *s)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 3);
+	pack_str(&pk, "heartbeat");
+	pack_str(&pk, s->e->conf.id);
+	msgpack_pack_uint32(&pk, s->e->nclients);
+	if (send_packed(s->e, EDGE_REQ_HEARTBEAT, s->gen, &sb) == 0)
+		s->hb_inflight = 1;
+	s->last_hb_ms = edge_now_ms();
+}
+
+static void
+req_state(struct edge_sync *s, int background)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 1);
+	pack_str(&pk, "state");
+	if (send_packed(s->e, EDGE_REQ_STATE, (s->gen << 1) | (uint64_t)background,
+			&sb) == 0 && background)
+		s->refresh_inflight = 1;
+}
+
+static int
+req_since(struct edge *e, int kind, uint64_t cookie, uint64_t since)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 3);
+	pack_str(&pk, "since");
+	msgpack_pack_uint64(&pk, since);
+	msgpack_pack_uint32(&pk, WIRE_SINCE_MAX);
+	return send_packed(e, kind, cookie, &sb);
+}
+
+int
+edge_sync_request_since(struct edge *e, uint64_t serial, uint64_t since)
+{
+	return req_since(e, EDGE_REQ_CSINCE, serial, since);
+}
+
+/* ---- phases ----------------------------------------------------------- */
+
+static void
+set_phase(struct edge_sync *s, enum phase p)
+{
+	if (s->phase != p)
+		log_debug("hub link: %s -> %s", phase_names[s->phase],
+			  phase_names[p]);
+	s->phase = p;
+}
+
+static void apply_buffered(struct edge_sync *s);
+
+static void
+link_lost(struct edge_sync *s, const char *why)
+{
+	if (s->linked)
+		log_warnx("hub link lost (%s)", why);
+	s->linked = 0;
+	s->gen++;
+	s->hb_inflight = s->refresh_inflight = 0;
+	s->hello_inflight = 0;
+	if (s->phase != P_DOWN)
+		s->down_since_ms = edge_now_ms();
+	set_phase(s, P_DOWN);
+	edge_frame_unref(s->pending_snap);
+	s->pending_snap = NULL;
+	edge_filter_hub_lost(s->e);
+}
+
+/* Start over from the hub: the snapshot, or the history since fwd. */
+static void
+resync(struct edge_sync *s, uint64_t hub_last)
+{
+	s->gen++;
+	s->e->m.hub_resyncs++;
+	if (!s->have_stream || hub_last < s->fwd) {
+		if (s->have_stream)
+			log_warnx("hub seq %" PRIu64 " is behind ours (%" PRIu64
+				  "): taking a fresh state",
+				  hub_last, s->fwd);
+		set_phase(s, P_SNAP);
+		req_state(s, 0);
+	} else if (hub_last == s->fwd) {
+		set_phase(s, P_LIVE);
+		apply_buffered(s);
+	} else {
+		set_phase(s, P_REPAIR);
+		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd);
+	}
+}
+
+/* ---- forwarding ------------------------------------------------------- */
+
+static void
+maybe_install_pending(struct edge_sync *s)
+{
+	if (s->pending_snap && s->fwd >= s->pending_snap->seq) {
+		edge_recent_set_snapshot(&s->e->recent, s->pending_snap);
+		edge_frame_unref(s->pending_snap);
+		s->pending_snap = NULL;
+	}
+}
+
+/* One envelope [seq, type, data, ids]: forward it if new.  Returns 0 or
+ * -EBADMSG. */
+static int
+forward_envelope(struct edge_sync *s, struct edge_mpr *r)
+{
+	struct edge *e = s->e;
+	struct edge_env env;
+	struct edge_frame *f;
+
+	if (edge_env_read(r, &env) != 0)
+		return -EBADMSG;
+	if (env.seq <= s->fwd)
+		return 0; /* already forwarded */
+	s->fwd = env.seq;
+	e->m.hub_events++;
+	s->flowed++;
+	if (env.type_idx == EDGE_T_LOG_ENTRY && env.nids == 0)
+		return 0; /* a log nobody here asked for */
+	if (edge_frame_env(&f, &env, WIRE_MAX_MSG * 2) != 0) {
+		e->m.bad_hub_msgs++;
+		return 0;
+	}
+	edge_recent_add(&e->recent, f);
+	edge_client_broadcast(e, f);
+	edge_frame_unref(f);
+	maybe_install_pending(s);
+	if (edge_recent_wants_refresh(&e->recent) && !s->refresh_inflight &&
+	    s->linked)
+		req_state(s, 1);
+	return 0;
+}
+
+/* Parse the header of a PUB message.  Returns 0 and leaves R at the first
+ * envelope with *n of them, or -EBADMSG. */
+static int
+parse_pub(struct edge_in *in, char *topic, uint64_t *pe, uint64_t *pl,
+	  uint32_t *n, struct edge_mpr *r)
+{
+	const uint8_t *b = nng_msg_body(in->msg);
+	size_t len = nng_msg_len(in->msg);
+	uint32_t k;
+
+	if (len < 2)
+		return -EBADMSG;
+	*topic = (char)b[0];
+	edge_mpr_init(r, b + 1, len - 1);
+	if (edge_mpr_array(r, &k) != 0 || k < 3 || edge_mpr_uint(r, pe) != 0 ||
+	    edge_mpr_uint(r, pl) != 0 || edge_mpr_array(r, n) != 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static void buffer_msg(struct edge_sync *s, struct edge_in *in);
+
+/* Apply one PUB message in LIVE.  Returns 1 when it was consumed, 0 when a
+ * gap was found (the message is kept, a repair started). */
+static int
+apply_pub(struct edge_sync *s, struct edge_in *in)
+{
+	struct edge_mpr r;
+	uint64_t pe, pl, need;
+	uint32_t n, i;
+	char topic;
+
+	if (parse_pub(in, &topic, &pe, &pl, &n, &r) != 0) {
+		s->e->m.bad_hub_msgs++;
+		return 1;
+	}
+	need = pe;
+	if (s->logs_on && s->l_synced && pl > need)
+		need = pl;
+	if (need > s->fwd) {
+		s->e->m.hub_gaps++;
+		log_info("hub stream gap after seq %" PRIu64
+			 " (message follows %" PRIu64 "): fetching history",
+			 s->fwd, need);
+		set_phase(s, P_REPAIR);
+		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd);
+		return 0;
+	}
+	if (topic == WIRE_TOPIC_LOGS && s->logs_on)
+		s->l_synced = 1;
+	for (i = 0; i < n; i++)
+		if (forward_envelope(s, &r) != 0) {
+			s->e->m.bad_hub_msgs++;
+			break;
+		}
+	return 1;
+}
+
+static void
+buffer_msg(struct edge_sync *s, struct edge_in *in)
+{
+	size_t len = nng_msg_len(in->msg);
+
+	if (s->bn >= BUF_MAX_MSGS || s->bbytes + len > BUF_MAX_BYTES) {
+		/* Forget the buffer: the next message's prev chain shows the
+		 * hole and the history request fills it. */
+		struct edge_in *b = s->bhead;
+		while (b) {
+			struct edge_in *nx = b->next;
+			edge_link_in_free(b);
+			b = nx;
+		}
+		s->bhead = s->btail = NULL;
+		s->bn = s->bbytes = 0;
+		s->e->m.inbox_dropped++;
+	}
+	in->next = NULL;
+	if (s->btail)
+		s->btail->next = in;
+	else
+		s->bhead = in;
+	s->btail = in;
+	s->bn++;
+	s->bbytes += len;
+}
+
+static void
+apply_buffered(struct edge_sync *s)
+{
+	while (s->phase == P_LIVE && s->bhead) {
+		struct edge_in *in = s->bhead;
+
+		if (!apply_pub(s, in))
+			return; /* repair started; the message stays first */
+		s->bhead = in->next;
+		if (s->bhead == NULL)
+			s->btail = NULL;
+		s->bn--;
+		s->bbytes -= nng_msg_len(in->msg);
+		edge_link_in_free(in);
+	}
+}
+
+/* ---- replies ---------------------------------------------------------- */
+
+/* Check ["ok", ...] and leave R after "ok" with *n elements left. */
+static int
+reply_head(struct edge_in *in, struct edge_mpr *r, uint32_t *n, int *too_old)
+{
+	uint32_t k;
+	int eq;
+
+	if (too_old)
+		*too_old = 0;
+	if (in->msg == NULL)
+		return -ETIMEDOUT;
+	edge_mpr_init(r, nng_msg_body(in->msg), nng_msg_len(in->msg));
+	if (edge_mpr_array(r, &k) != 0 || k < 1)
+		return -EBADMSG;
+	eq = edge_mpr_str_eq(r, "ok");
+	if (eq < 0)
+		return -EBADMSG;
+	if (!eq) {
+		r->p = (const uint8_t *)nng_msg_body(in->msg);
+		edge_mpr_array(r, &k);
+		if (too_old && edge_mpr_str_eq(r, "too_old") == 1) {
+			*too_old = 1;
+			return -ERANGE;
+		}
+		return -EPROTO;
+	}
+	*n = k - 1;
+	return 0;
+}
+
+static void
+on_hello(struct edge_sync *s, struct edge_in *in)
+{
+	struct edge_mpr r;
+	uint32_t n;
+	uint64_t inst, last;
+	int was_down_long;
+
+	s->hello_inflight = 0;
+	if (in->cookie != s->gen || s->phase != P_DOWN)
+		return;
+	if (reply_head(in, &r, &n, NULL) != 0 || n < 2 ||
+	    edge_mpr_uint(&r, &inst) != 0 || edge_mpr_uint(&r, &last) != 0)
+		return; /* retried at the next tick */
+	was_down_long = s->down_since_ms &&
+			edge_now_ms() - s->down_since_ms >= WIRE_EDGE_TIMEOUT_MS / 2;
+	log_info("linked to hub (instance %" PRIx64 ", seq %" PRIu64 ")", inst,
+		 last);
+	s->linked = 1;
+	s->last_hb_ms = edge_now_ms();
+	if (!s->have_instance || inst != s->instance || was_down_long) {
+		s->instance = inst;
+		s->have_instance = 1;
+		edge_filter_reregister(s->e);
+	}
+	resync(s, last);
+}
+
+static void
+on_heartbeat(struct edge_sync *s, struct edge_in *in)
+{
+	struct edge_mpr r;
+	uint32_t n;
+	uint64_t inst, last;
+
+	s->hb_inflight = 0;
+	if (in->cookie != s->gen || !s->linked)
+		return;
+	if (reply_head(in, &r, &n, NULL) != 0 || n < 2 ||
+	    edge_mpr_uint(&r, &inst) != 0 || edge_mpr_uint(&r, &last) != 0) {
+		link_lost(s, in->msg ? "bad heartbeat reply" : "no heartbeat reply");
+		return;
+	}
+	if (inst != s->instance) {
+		log_info("hub restarted (instance %" PRIx64 ")", inst);
+		s->instance = inst;
+		edge_filter_reregister(s->e);
+		resync(s, last);
+	} else if (s->phase == P_LIVE && last > s->fwd) {
+		/* The hub is ahead.  Usually a message is in flight, or the
+		 * rest were logs that matched none of our filters; but if the
+		 * last PUB message was dropped no later one will reveal it.
+		 * Ahead at two heartbeats in a row with nothing forwarded in
+		 * between: ask for the history (cheap when it is only logs). */
+		if (s->behind_fwd == s->fwd) {
+			s->e->m.hub_gaps++;
+			set_phase(s, P_REPAIR);
+			req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd);
+			s->behind_fwd = UINT64_MAX;
+		} else {
+			s->behind_fwd = s->fwd;
+		}
+	} else {
+		s->behind_fwd = UINT64_MAX;
+	}
+}
+
+static void
+on_state(struct edge_sync *s, struct edge_in *in)
+{
+	struct edge *e = s->e;
+	int background = (int)(in->cookie & 1);
+	struct edge_mpr r;
+	struct edge_frame *f;
+	uint32_t n;
+	uint64_t seq;
+
+	if (background)
+		s->refresh_inflight = 0;
+	if ((in->cookie >> 1) != s->gen)
+		return;
+	if (!background && s->phase != P_SNAP)
+		return;
+	if (reply_head(in, &r, &n, NULL) != 0 || n < 2 ||
+	    edge_mpr_uint(&r, &seq) != 0 ||
+	    edge_frame_state(&f, seq, &r, WIRE_MAX_MSG * 2) != 0) {
+		if (!background)
+			link_lost(s, in->msg ? "bad state reply" : "no state reply");
+		return;
+	}
+	s->last_refresh_ms = edge_now_ms();
+	s->flowed = 0;
+	if (background) {
+		if (e->recent.snap && seq < e->recent.snap->seq) {
+			edge_frame_unref(f);
+			return;
+		}
+		edge_frame_unref(s->pending_snap);
+		s->pending_snap = f;
+		maybe_install_pending(s);
+		return;
+	}
+	/* A fresh start: every client gets this state, then what follows. */
+	edge_recent_reset(&e->recent);
+	edge_recent_set_snapshot(&e->recent, f);
+	s->fwd = seq;
+	s->have_stream = 1;
+	edge_client_broadcast_state(e, f);
+	edge_frame_unref(f);
+	set_phase(s, P_LIVE);
+	apply_buffered(s);
+}
+
+static void
+on_since(struct edge_sync *s, struct edge_in *in)
+{
+	struct edge_mpr r;
+	uint32_t n, k, i;
+	int too_old, more = 0;
+	struct edge_mpv v;
+
+	if (in->cookie != s->gen || s->phase != P_REPAIR)
+		return;
+	if (reply_head(in, &r, &n, &too_old) != 0) {
+		if (too_old) {
+			log_warnx("hub no longer has events after seq %" PRIu64
+				  ": sending clients a fresh state",
+				  s->fwd);
+			s->gen++;
+			set_phase(s, P_SNAP);
+			req_state(s, 0);
+		} else {
+			link_lost(s, in->msg ? "bad history reply" : "no history reply");
+		}
+		return;
+	}
+	if (n < 1 || edge_mpr_array(&r, &k) != 0) {
+		link_lost(s, "bad history reply");
+		return;
+	}
+	for (i = 0; i < k; i++)
+		if (forward_envelope(s, &r) != 0) {
+			link_lost(s, "bad envelope in history");
+			return;
+		}
+	if (n >= 2 && edge_mpr_next(&r, &v) == 0 && v.type == EDGE_MPT_BOOL)
+		more = v.b;
+	if (more && k > 0) {
+		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd);
+		return;
+	}
+	set_phase(s, P_LIVE);
+	apply_buffered(s);
+}
+
+static void
+on_reply(struct edge_sync *s, struct edge_in *in)
+{
+	struct edge *e = s->e;
+
+	switch (in->req_kind) {
+	case EDGE_REQ_HELLO:
+		on_hello(s, in);
+		break;
+	case EDGE_REQ_HEARTBEAT:
+		on_heartbeat(s, in);
+		break;
+	case EDGE_REQ_STATE:
+		on_state(s, in);
+		break;
+	case EDGE_REQ_SINCE:
+		on_since(s, in);
+		break;
+	case EDGE_REQ_CSINCE:
+		edge_client_resume_reply(e, in->cookie,
+					 in->msg ? nng_msg_body(in->msg) : NULL,
+					 in->msg ? nng_msg_len(in->msg) : 0,
+					 in->msg == NULL);
+		break;
+	case EDGE_REQ_FILTER_ADD:
+	case EDGE_REQ_FILTER_DEL:
+		edge_filter_reply(e, in->cookie, in->req_kind == EDGE_REQ_FILTER_ADD,
+				  in->msg ? nng_msg_body(in->msg) : NULL,
+				  in->msg ? nng_msg_len(in->msg) : 0,
+				  in->msg == NULL);
+		break;
+	case EDGE_REQ_HW:
+		if (in->msg == NULL)
+			log_warnx("hub did not take a hardware update");
+		break;
+	}
+}
+
+/* ---- service-thread entry points -------------------------------------- */
+
+void
+edge_sync_drain(struct edge *e)
+{
+	struct edge_sync *s = e->sync;
+	struct edge_in *in, *next;
+
+	if (s == NULL)
+		return;
+	for (in = edge_link_take(e->link); in != NULL; in = next) {
+		next = in->next;
+		switch (in->kind) {
+		case EDGE_IN_EVENTS:
+			if (s->phase != P_LIVE || s->bhead != NULL) {
+				buffer_msg(s, in);
+				continue;
+			}
+			if (!apply_pub(s, in)) {
+				buffer_msg(s, in);
+				continue;
+			}
+			break;
+		case EDGE_IN_REPLY:
+			on_reply(s, in);
+			break;
+		case EDGE_IN_PIPE:
+			if (!in->up && s->phase != P_DOWN)
+				link_lost(s, "events connection closed");
+			break;
+		}
+		edge_link_in_free(in);
+	}
+	e->m.inbox_dropped = edge_link_dropped(e->link);
+}
+
+static void
+tick(lws_sorted_usec_list_t *sul)
+{
+	struct edge_sync *s = lws_container_of(sul, struct edge_sync, sul);
+	uint64_t now = edge_now_ms();
+
+	if (s->phase == P_DOWN && !s->hello_inflight)
+		req_hello(s);
+	if (s->linked && !s->hb_inflight &&
+	    now - s->last_hb_ms >= WIRE_HEARTBEAT_MS)
+		req_heartbeat(s);
+	if (s->linked && s->phase == P_LIVE && !s->refresh_inflight &&
+	    s->flowed > 0 && now - s->last_refresh_ms >= REFRESH_MS)
+		req_state(s, 1);
+	lws_sul_schedule(s->e->ctx, 0, &s->sul, tick, TICK_US);
+}
+
+int
+edge_sync_new(struct edge *e)
+{
+	struct edge_sync *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return -ENOMEM;
+	s->e = e;
+	s->phase = P_DOWN;
+	s->gen = 1;
+	s->behind_fwd = UINT64_MAX;
+	e->sync = s;
+	lws_sul_schedule(e->ctx, 0, &s->sul, tick, 1);
+	return 0;
+}
+
+void
+edge_sync_free(struct edge *e)
+{
+	struct edge_sync *s = e->sync;
+	struct edge_in *b;
+
+	if (s == NULL)
+		return;
+	lws_sul_cancel(&s->sul);
+	b = s->bhead;
+	while (b) {
+		struct edge_in *nx = b->next;
+		edge_link_in_free(b);
+		b = nx;
+	}
+	edge_frame_unref(s->pending_snap);
+	free(s);
+	e->sync = NULL;
+}
+
+int
+edge_sync_linked(const struct edge *e)
+{
+	return e->sync && e->sync->linked && e->sync->have_stream;
+}
+
+uint64_t
+edge_sync_fwd(const struct edge *e)
+{
+	return e->sync ? e->sync->fwd : 0;
+}
+
+void
+edge_sync_logs(struct edge *e, int on)
+{
+	struct edge_sync *s = e->sync;
+
+	if (s->logs_on == on)
+		return;
+	s->logs_on = on;
+	s->l_synced = 0;
+	edge_link_topic(e->link, WIRE_TOPIC_LOGS, on);
+}
+
+void
+edge_sync_want_snapshot(struct edge *e)
+{
+	struct edge_sync *s = e->sync;
+
+	if (s->linked && s->phase == P_LIVE && !s->refresh_inflight)
+		req_state(s, 1);
+}

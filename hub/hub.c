@@ -1,0 +1,405 @@
+/*
+ * The hub's ring loop.
+ *
+ * One thread reads the ring in passes (shmring_read, up to HUB_READ_MAX
+ * records), applying each record under the core lock, then flushes the
+ * publisher's pending batch: that flush at the end of a pass is what
+ * makes batching natural.  When the ring is empty it sleeps in
+ * shmring_wait (a futex; producers pay for a wake-up only then) for at
+ * most the time to the next housekeeping tick.
+ *
+ * Housekeeping, on a ~100 ms tick: consumer heartbeat, checkpoint when
+ * something was consumed since the last one (or when a quarter of the
+ * ring is held unreleased), edge expiry, parked "hw" replies, and the gap
+ * check.  A checkpoint is written first and the ring released up to its
+ * position after: space is handed back only once the state that covers
+ * it is durable, so a hub killed at any point re-reads everything after
+ * its last checkpoint and, applying the same records to the same state,
+ * hands out the same seqs (core.c explains how gaps stay deterministic).
+ *
+ * Bad records are counted per kind and logged at most once per kind per
+ * 10 s (with the count since the last line), so a hostile producer cannot
+ * flood the log.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "hub.h"
+#include "log.h"
+#include "rpc.h"
+#include "wire.h"
+
+#define HUB_READ_MAX 1024
+#define HUB_TICK_MS 100
+#define HUB_BAD_LOG_MS 10000
+#define HUB_HW_TIMEOUT_MS 2000
+
+int64_t
+hub_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+hub_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+emit_cb(void *arg, int topic, uint64_t seq, const void *env, uint32_t len)
+{
+	struct hub *h = arg;
+
+	hub_pub_add(&h->pub, topic, seq, env, len);
+}
+
+static void
+log_bad(struct hub *h, int32_t type, enum hub_bad bad)
+{
+	int64_t now = hub_mono_ms();
+	uint64_t total = h->core.bad[bad];
+
+	if (h->bad_log_ms[bad] && now - h->bad_log_ms[bad] < HUB_BAD_LOG_MS)
+		return;
+	log_warnx("skipped bad ring record (type %d): %s; %llu of this kind "
+		  "since the last report",
+		  (int)type, hub_bad_names[bad],
+		  (unsigned long long)(total - h->bad_logged[bad]));
+	h->bad_log_ms[bad] = now;
+	h->bad_logged[bad] = total;
+}
+
+static void
+on_record(int32_t type, const void *data, uint32_t len, uint64_t pos_end,
+	  void *arg)
+{
+	struct hub *h = arg;
+	enum hub_bad bad = hub_core_ingest(&h->core, type, data, len);
+
+	h->pos = pos_end;
+	if (bad != BAD_NONE)
+		log_bad(h, type, bad);
+}
+
+int
+hub_checkpoint(struct hub *h)
+{
+	int rc = 0;
+
+	if (!h->cfg.no_ckpt) {
+		pthread_mutex_lock(&h->core.lock);
+		rc = hub_ckpt_write(&h->ckpt, &h->core, h->pos);
+		pthread_mutex_unlock(&h->core.lock);
+		if (rc < 0) {
+			if (h->ckpt_errors++ == 0 || log_enabled(LOG_LVL_DEBUG))
+				log_warnx("checkpoint failed: %s", strerror(-rc));
+			h->ckpt_at_ms = hub_mono_ms();
+			return rc;
+		}
+	}
+	h->ckpt_pos = h->pos;
+	h->ckpt_seq = h->core.state.seq;
+	h->ckpt_at_ms = hub_mono_ms();
+	h->snap.ckpt_wall_ms = hub_wall_ms();
+	if ((rc = shmring_release(h->ring, h->ckpt_pos)) < 0)
+		log_warnx("ring release to %llu failed: %s",
+			  (unsigned long long)h->ckpt_pos, shmring_strerror(rc));
+	return rc;
+}
+
+/* Announce a rise of the ring's dropped counter by writing a gap record
+ * (sequenced when read back, see core.c).  Only when the ring has room:
+ * a failed write would itself count as a drop. */
+static void
+check_dropped(struct hub *h, const struct shmring_stats *st)
+{
+	uint8_t rec[32];
+	uint32_t len;
+	int rc;
+
+	if (st->dropped <= h->gap_written || st->dropped <= h->core.dropped_seen)
+		return;
+	if (st->tail - st->head + 256 > st->capacity)
+		return; /* retry after the next release */
+	len = hub_core_gap_record(rec, h->core.ring_instance, st->dropped);
+	rc = shmring_write(h->wring, HUB_REC_GAP, rec, len);
+	if (rc == 0) {
+		h->gap_written = st->dropped;
+		log_warnx("ring overflow: %llu records dropped by producers",
+			  (unsigned long long)(st->dropped - h->core.dropped_seen));
+	}
+}
+
+static void
+housekeeping(struct hub *h, int64_t now)
+{
+	struct shmring_stats st;
+
+	shmring_heartbeat(h->ring);
+	h->hb_at_ms = now;
+	shmring_stats(h->ring, &st);
+	if (h->pos != h->ckpt_pos &&
+	    (now - h->ckpt_at_ms >= h->cfg.ckpt_ms ||
+	     h->pos - h->ckpt_pos > st.capacity / 4))
+		(void)hub_checkpoint(h);
+	check_dropped(h, &st);
+	if (now - h->expire_at_ms >= 1000) {
+		int n;
+		pthread_mutex_lock(&h->core.lock);
+		n = hub_filters_expire(&h->core.filters, now,
+				       WIRE_EDGE_TIMEOUT_MS);
+		pthread_mutex_unlock(&h->core.lock);
+		if (n > 0)
+			log_info("dropped the filters of %d silent edge(s)", n);
+		h->expire_at_ms = now;
+	}
+	hub_rpc_tick(h->rpc, now, HUB_HW_TIMEOUT_MS);
+	pthread_mutex_lock(&h->core.lock);
+	h->snap.pos = h->pos;
+	h->snap.ckpt_pos = h->ckpt_pos;
+	h->snap.ckpt_seq = h->ckpt_seq;
+	h->snap.ckpt_writes = h->ckpt.writes;
+	h->snap.ckpt_errors = h->ckpt_errors;
+	h->snap.pub_msgs = h->pub.msgs;
+	h->snap.pub_events = h->pub.events;
+	h->snap.pub_bytes = h->pub.bytes;
+	h->snap.pub_errors = h->pub.send_errors;
+	h->snap.ring_errors = h->ring_errors;
+	pthread_mutex_unlock(&h->core.lock);
+}
+
+int
+hub_poll(struct hub *h, int wait_ms)
+{
+	int64_t now;
+	int n;
+
+	pthread_mutex_lock(&h->core.lock);
+	n = shmring_read(h->ring, on_record, h, HUB_READ_MAX);
+	pthread_mutex_unlock(&h->core.lock);
+	hub_pub_flush(&h->pub);
+	if (n == -EBADMSG) {
+		/* When the reader has caught up with a ring that is exactly
+		 * full, the header at the tail is the unreleased oldest record
+		 * of this lap, which libshmring takes for corruption.  It is
+		 * only "empty, and nothing released": release, and go on. */
+		struct shmring_stats st;
+		shmring_stats(h->ring, &st);
+		if (st.read_pos == st.tail && st.tail - st.head == st.capacity) {
+			(void)hub_checkpoint(h);
+			n = 0;
+		}
+	}
+	if (n < 0) {
+		now = hub_mono_ms();
+		h->ring_errors++;
+		if (now - h->ring_err_log_ms >= HUB_BAD_LOG_MS) {
+			log_error("ring read failed: %s", shmring_strerror(n));
+			h->ring_err_log_ms = now;
+		}
+	}
+	now = hub_mono_ms();
+	if (now - h->hb_at_ms >= HUB_TICK_MS)
+		housekeeping(h, now);
+	if (n == 0 && wait_ms > 0) {
+		int64_t left = HUB_TICK_MS - (hub_mono_ms() - h->hb_at_ms);
+		if (left > wait_ms)
+			left = wait_ms;
+		if (left > 0)
+			(void)shmring_wait(h->ring, (int)left);
+	} else if (n < 0 && wait_ms > 0) {
+		struct timespec ts = {0, 100 * 1000000L};
+		nanosleep(&ts, NULL); /* a corrupt segment: do not spin */
+	}
+	return n;
+}
+
+void
+hub_run(struct hub *h, volatile sig_atomic_t *stop)
+{
+	while (!*stop)
+		(void)hub_poll(h, HUB_TICK_MS);
+}
+
+static int
+open_ring(struct hub *h, char *err, size_t errlen)
+{
+	struct shmring_opts o;
+	struct shmring_stats st;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.capacity = h->cfg.ring_size;
+	rc = shmring_open(&h->ring, h->cfg.ring_name, &o);
+	if (rc == -EEXIST) {
+		/* an existing ring of another size: use it as it is */
+		o.capacity = 0;
+		rc = shmring_open(&h->ring, h->cfg.ring_name, &o);
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "ring %s: %s", h->cfg.ring_name,
+			 shmring_strerror(rc));
+		return rc;
+	}
+	if ((rc = shmring_consumer_attach(h->ring)) < 0) {
+		snprintf(err, errlen, "ring %s: %s", h->cfg.ring_name,
+			 shmring_strerror(rc));
+		return rc;
+	}
+	o.capacity = 0;
+	o.no_create = 1;
+	if ((rc = shmring_open(&h->wring, h->cfg.ring_name, &o)) < 0) {
+		snprintf(err, errlen, "ring %s: %s", h->cfg.ring_name,
+			 shmring_strerror(rc));
+		return rc;
+	}
+	shmring_stats(h->ring, &st);
+	if (st.capacity != h->cfg.ring_size)
+		log_warnx("ring %s exists with %llu bytes; using it",
+			  h->cfg.ring_name, (unsigned long long)st.capacity);
+	return 0;
+}
+
+/* Load the checkpoint and put the read cursor where it stood. */
+static int
+recover(struct hub *h, char *err, size_t errlen)
+{
+	struct shmring_stats st;
+	char why[256];
+	uint64_t pos = 0;
+	int rc;
+
+	shmring_stats(h->ring, &st);
+	if (h->cfg.no_ckpt) {
+		h->core.ring_instance = st.instance;
+		h->pos = st.read_pos;
+		return 0;
+	}
+	rc = hub_ckpt_load(&h->ckpt, &h->core, &pos, why, sizeof(why));
+	if (rc == -ENOMEM) {
+		snprintf(err, errlen, "checkpoint: %s", why);
+		return rc;
+	}
+	if (rc < 0) {
+		log_warnx("checkpoint %s is unusable (%s); starting from an "
+			  "empty state at seq 0",
+			  h->ckpt.path, why);
+	} else if (rc == 0 && h->core.ring_instance != st.instance) {
+		log_warnx("ring %s was recreated since the checkpoint; keeping "
+			  "the state (seq %llu), reading the new ring from its start",
+			  h->cfg.ring_name, (unsigned long long)h->core.state.seq);
+		h->core.dropped_seen = 0;
+	} else if (rc == 0) {
+		if (pos != st.read_pos && (rc = shmring_seek(h->ring, pos)) < 0) {
+			log_warnx("cannot seek ring to checkpoint position %llu "
+				  "(%s); reading from %llu",
+				  (unsigned long long)pos, shmring_strerror(rc),
+				  (unsigned long long)st.read_pos);
+		}
+		log_info("restored checkpoint: seq %llu, ring position %llu",
+			 (unsigned long long)h->core.state.seq,
+			 (unsigned long long)pos);
+	}
+	h->core.ring_instance = st.instance;
+	shmring_stats(h->ring, &st);
+	h->pos = st.read_pos;
+	return 0;
+}
+
+int
+hub_open(struct hub **out, const struct hub_config *cfg, char *err,
+	 size_t errlen)
+{
+	struct hub_core_config cc;
+	struct hub *h;
+	int rc;
+
+	if (!(h = calloc(1, sizeof(*h)))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	h->cfg = *cfg;
+	h->ckpt.dirfd = -1;
+	h->start_ms = hub_mono_ms();
+	if (getrandom(&h->instance, sizeof(h->instance), 0) != sizeof(h->instance))
+		h->instance = (uint64_t)hub_wall_ms() ^ ((uint64_t)getpid() << 40);
+	if (h->instance == 0)
+		h->instance = 1;
+	memset(&cc, 0, sizeof(cc));
+	cc.lim.recent = cfg->recent;
+	cc.lim.max_active = HUB_ACTIVE_MAX;
+	cc.lim.max_hw = HUB_HW_MAX;
+	cc.retain = cfg->retain;
+	cc.history_bytes = cfg->history_bytes;
+	if ((rc = hub_core_init(&h->core, &cc)) < 0) {
+		snprintf(err, errlen, "cannot allocate state and history: %s",
+			 strerror(-rc));
+		free(h);
+		return rc;
+	}
+	h->core.emit = emit_cb;
+	h->core.emit_arg = h;
+	if (!cfg->no_ckpt &&
+	    (rc = hub_ckpt_open(&h->ckpt, cfg->state_dir, err, errlen)) < 0)
+		goto fail;
+	if ((rc = open_ring(h, err, errlen)) < 0)
+		goto fail;
+	if ((rc = recover(h, err, errlen)) < 0)
+		goto fail;
+	if ((rc = hub_pub_open(&h->pub, cfg->events_urls, cfg->nevents, err,
+			       errlen)) < 0)
+		goto fail;
+	if (!cfg->no_rpc) {
+		if ((rc = hub_rpc_open(&h->rpc, h, err, errlen)) < 0)
+			goto fail;
+		h->core.rid_done = hub_rpc_rid_done;
+		h->core.rid_arg = h->rpc;
+	}
+	h->ckpt_pos = h->pos;
+	h->ckpt_seq = h->core.state.seq;
+	h->ckpt_at_ms = hub_mono_ms();
+	*out = h;
+	return 0;
+fail:
+	hub_rpc_close(h->rpc);
+	hub_pub_close(&h->pub);
+	shmring_close(h->wring);
+	shmring_close(h->ring);
+	hub_ckpt_close(&h->ckpt);
+	hub_core_fini(&h->core);
+	free(h);
+	return rc;
+}
+
+void
+hub_close(struct hub *h)
+{
+	if (!h)
+		return;
+	hub_pub_flush(&h->pub);
+	/* stop requests before the final state is written */
+	hub_rpc_close(h->rpc);
+	h->core.rid_done = NULL;
+	if (!h->cfg.no_ckpt && hub_checkpoint(h) == 0)
+		log_info("final checkpoint at seq %llu",
+			 (unsigned long long)h->core.state.seq);
+	hub_pub_close(&h->pub);
+	shmring_close(h->wring);
+	shmring_close(h->ring);
+	hub_ckpt_close(&h->ckpt);
+	hub_core_fini(&h->core);
+	free(h);
+}

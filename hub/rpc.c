@@ -1,0 +1,644 @@
+/*
+ * RPC over NNG rep0 (see rpc.h).
+ *
+ * Each worker owns an nng_ctx and an aio and cycles RECV -> handle ->
+ * SEND -> RECV on NNG's threads, so several edges are served at once.
+ * A handler takes the core lock only to read what it answers with (the
+ * loop holds it per batch of ring records, so waits are short) and never
+ * blocks while holding it.
+ *
+ * "hw" (a client's hardware_health_update) is not applied here: it is
+ * written into the ring as a hardware_health record with a request id,
+ * so it is sequenced, checkpointed and replayed after a crash exactly like
+ * a producer's event.  The worker parks (state WAIT) until the loop
+ * consumes that record and calls hub_rpc_rid_done with its seq, then
+ * replies ["ok", seq].  A worker is parked before the record is written,
+ * so the loop can never consume it first; if the ring is full the request
+ * gets ["error", "ring_full", ...] at once.
+ *
+ * Lock order: core lock, then rpc lock (the loop calls rid_done under the
+ * core lock); handlers never take the core lock while holding the rpc
+ * lock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "hub.h"
+#include "listen.h"
+#include "mpread.h"
+#include "pack.h"
+#include "rpc.h"
+#include "wire.h"
+
+enum { W_RECV, W_SEND, W_WAIT };
+
+struct rpc_worker {
+	struct hub_rpc *rpc;
+	int idx;
+	nng_aio *aio;
+	nng_ctx ctx;
+	int state;
+	uint64_t rid;
+	int64_t wait_ms;
+	msgpack_sbuffer out;
+};
+
+struct hub_rpc {
+	struct hub *hub;
+	nng_socket sock;
+	int nworkers;
+	struct rpc_worker *w;
+	pthread_mutex_t lock;
+	uint64_t next_rid;
+	uint64_t requests, errors;
+};
+
+/* ---- replies ---------------------------------------------------------- */
+
+static void
+reply_error(msgpack_sbuffer *out, const char *code, const char *msg)
+{
+	msgpack_packer pk;
+
+	out->size = 0;
+	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 3);
+	pack_cstr(&pk, "error");
+	pack_cstr(&pk, code);
+	pack_cstr(&pk, msg);
+}
+
+/* Optional string argument: nil -> p NULL. */
+static int
+opt_str(struct mp_cur *c, struct mp_span *s)
+{
+	if (mp_peek(c) == MP_NIL) {
+		s->p = NULL;
+		s->len = 0;
+		return mp_read_nil(c);
+	}
+	return mp_read_str(c, s);
+}
+
+static int
+find_name(const struct mp_span *s, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (mp_span_eq(s, names[i]))
+			return i;
+	return -1;
+}
+
+/* levels: nil (all), a WIRE_LEVEL_* mask, or an array of level names. */
+static int
+read_levels(struct mp_cur *c, uint8_t *mask)
+{
+	uint64_t u;
+	uint32_t n;
+
+	switch (mp_peek(c)) {
+	case MP_NIL:
+		*mask = WIRE_LEVEL_ALL;
+		return mp_read_nil(c);
+	case MP_UINT:
+		if (mp_read_uint(c, &u) < 0 || u == 0 || u > WIRE_LEVEL_ALL)
+			return -1;
+		*mask = (uint8_t)u;
+		return 0;
+	case MP_ARRAY:
+		if (mp_read_array(c, &n) < 0 || n == 0 || n > 16)
+			return -1;
+		*mask = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			struct mp_span s;
+			int lv;
+			if (mp_read_str(c, &s) < 0 ||
+			    (lv = find_name(&s, hub_level_names)) < 0)
+				return -1;
+			*mask |= (uint8_t)(1u << lv);
+		}
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static void
+pack_kv(msgpack_packer *pk, const char *k, uint64_t v)
+{
+	pack_cstr(pk, k);
+	msgpack_pack_uint64(pk, v);
+}
+
+static void
+handle_status(struct hub_rpc *r, msgpack_packer *pk)
+{
+	struct hub *h = r->hub;
+	struct hub_core *c = &h->core;
+	int64_t now = hub_wall_ms();
+
+	pthread_mutex_lock(&c->lock);
+	msgpack_pack_array(pk, 2);
+	pack_cstr(pk, "ok");
+	msgpack_pack_map(pk, 24);
+	pack_kv(pk, "instance", h->instance);
+	pack_kv(pk, "pid", (uint64_t)getpid());
+	pack_kv(pk, "uptime_ms", (uint64_t)(hub_mono_ms() - h->start_ms));
+	pack_kv(pk, "last_seq", c->state.seq);
+	pack_kv(pk, "oldest_seq", c->hist.first);
+	pack_kv(pk, "retained", hub_history_count(&c->hist));
+	pack_kv(pk, "records", c->records);
+	pack_kv(pk, "events", c->events);
+	pack_kv(pk, "gaps", c->gaps);
+	pack_kv(pk, "lost", c->lost);
+	pack_kv(pk, "logs_unmatched", c->logs_unmatched);
+	pack_cstr(pk, "bad");
+	msgpack_pack_map(pk, BAD_KINDS - 1);
+	for (int i = 1; i < BAD_KINDS; i++)
+		pack_kv(pk, hub_bad_names[i], c->bad[i]);
+	pack_kv(pk, "unknown_block", c->state.st.unknown_block);
+	pack_kv(pk, "active_full", c->state.st.active_full);
+	pack_kv(pk, "edges", hub_filters_edges(&c->filters));
+	pack_kv(pk, "filters", c->filters.nlive);
+	pack_kv(pk, "edges_expired", c->filters.expired);
+	pack_kv(pk, "ring_pos", h->snap.pos);
+	pack_kv(pk, "checkpoint_seq", h->snap.ckpt_seq);
+	pack_kv(pk, "checkpoint_age_ms",
+		h->snap.ckpt_wall_ms ? (uint64_t)(now - h->snap.ckpt_wall_ms)
+				     : UINT64_MAX);
+	pack_kv(pk, "checkpoint_errors", h->snap.ckpt_errors);
+	pack_kv(pk, "pub_msgs", h->snap.pub_msgs);
+	pack_kv(pk, "pub_events", h->snap.pub_events);
+	pack_kv(pk, "rpc_requests", r->requests);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void
+handle_since(struct hub_rpc *r, msgpack_packer *pk, uint64_t since,
+	     uint64_t max)
+{
+	struct hub_core *c = &r->hub->core;
+	msgpack_sbuffer *out = pk->data;
+	size_t count_at;
+	uint32_t n = 0;
+	uint64_t s;
+
+	if (max == 0 || max > WIRE_SINCE_MAX)
+		max = WIRE_SINCE_MAX;
+	pthread_mutex_lock(&c->lock);
+	if (since < c->hist.next - 1 && since + 1 < c->hist.first) {
+		msgpack_pack_array(pk, 2);
+		pack_cstr(pk, "too_old");
+		msgpack_pack_uint64(pk, c->hist.first);
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	msgpack_pack_array(pk, 3);
+	pack_cstr(pk, "ok");
+	/* array32 header, count patched below */
+	count_at = out->size;
+	msgpack_sbuffer_write(out, "\xdd\0\0\0\0", 5);
+	for (s = since + 1; s < c->hist.next && n < max; s++) {
+		uint32_t len;
+		const void *e = hub_history_get(&c->hist, s, &len);
+		if (!e || out->size + len > WIRE_MAX_MSG - 64)
+			break;
+		msgpack_sbuffer_write(out, e, len);
+		n++;
+	}
+	uint8_t *p = (uint8_t *)out->data + count_at + 1;
+	p[0] = (uint8_t)(n >> 24);
+	p[1] = (uint8_t)(n >> 16);
+	p[2] = (uint8_t)(n >> 8);
+	p[3] = (uint8_t)n;
+	if (s < c->hist.next)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Build and write the hardware_health record for "hw". */
+static int
+handle_hw(struct hub_rpc *r, struct rpc_worker *w, struct mp_cur *c,
+	  msgpack_sbuffer *out)
+{
+	struct mp_span comp, status, details = {NULL, 0};
+	msgpack_sbuffer rec;
+	msgpack_packer pk;
+	uint64_t rid;
+	int rc;
+
+	if (mp_read_str(c, &comp) < 0 || comp.len == 0 ||
+	    comp.len > HUB_ID_MAX) {
+		reply_error(out, "invalid_field", "component");
+		return 0;
+	}
+	if (mp_read_str(c, &status) < 0 ||
+	    find_name(&status, hub_hwstatus_names) < 0) {
+		reply_error(out, "invalid_field", "status");
+		return 0;
+	}
+	if (!mp_cur_done(c)) {
+		if (mp_peek(c) == MP_NIL)
+			(void)mp_read_nil(c);
+		else if (mp_peek(c) != MP_MAP || mp_skip(c, &details) < 0) {
+			reply_error(out, "invalid_field", "details");
+			return 0;
+		}
+	}
+	if (!mp_cur_done(c)) {
+		reply_error(out, "bad_request", "trailing arguments");
+		return 0;
+	}
+	msgpack_sbuffer_init(&rec);
+	msgpack_packer_init(&pk, &rec, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, details.p ? 5 : 4);
+	pack_cstr(&pk, "component");
+	pack_strn(&pk, comp.p, comp.len);
+	pack_cstr(&pk, "status");
+	pack_strn(&pk, status.p, status.len);
+	if (details.p) {
+		pack_cstr(&pk, "details");
+		pack_raw(&pk, details.p, details.len, 1);
+	}
+	pack_cstr(&pk, "ts");
+	msgpack_pack_int64(&pk, hub_wall_ms());
+	pack_cstr(&pk, "_rid");
+	pthread_mutex_lock(&r->lock);
+	rid = r->next_rid++;
+	msgpack_pack_uint64(&pk, rid);
+	if (w) {
+		w->state = W_WAIT;
+		w->rid = rid;
+		w->wait_ms = hub_mono_ms();
+	}
+	pthread_mutex_unlock(&r->lock);
+
+	rc = r->hub->wring ? shmring_write(r->hub->wring, FH_EV_HARDWARE_HEALTH,
+					   rec.data, (uint32_t)rec.size)
+			   : -ENODEV;
+	msgpack_sbuffer_destroy(&rec);
+	if (rc == 0 && w)
+		return 1; /* the loop replies */
+	if (w) {
+		pthread_mutex_lock(&r->lock);
+		w->state = W_RECV;
+		pthread_mutex_unlock(&r->lock);
+	}
+	if (rc == 0) {
+		msgpack_packer pk2;
+		out->size = 0;
+		msgpack_packer_init(&pk2, out, msgpack_sbuffer_write);
+		msgpack_pack_array(&pk2, 2);
+		pack_cstr(&pk2, "ok");
+		msgpack_pack_uint64(&pk2, 0);
+		return 0;
+	}
+	if (rc == SHMRING_FULL)
+		reply_error(out, "ring_full", "the event ring is full, try again");
+	else if (rc == -EMSGSIZE)
+		reply_error(out, "too_big", "details too large for a ring record");
+	else
+		reply_error(out, "unavailable", "cannot write to the event ring");
+	return 0;
+}
+
+int
+hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
+	       msgpack_sbuffer *out)
+{
+	struct hub *h = r->hub;
+	struct hub_core *c = &h->core;
+	struct rpc_worker *w = worker >= 0 ? &r->w[worker] : NULL;
+	struct mp_cur cur, check;
+	struct mp_span name, edge;
+	msgpack_packer pk;
+	uint32_t nargs;
+
+	out->size = 0;
+	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+	mp_cur_init(&check, req, len);
+	if (mp_skip(&check, NULL) < 0 || !mp_cur_done(&check)) {
+		reply_error(out, "bad_request", "not one msgpack value");
+		return 0;
+	}
+	mp_cur_init(&cur, req, len);
+	if (mp_read_array(&cur, &nargs) < 0 || nargs < 1 ||
+	    mp_read_str(&cur, &name) < 0) {
+		reply_error(out, "bad_request", "expected [name, args...]");
+		return 0;
+	}
+	nargs--;
+	if (mp_span_eq(&name, "state") && nargs == 0) {
+		pthread_mutex_lock(&c->lock);
+		msgpack_pack_array(&pk, 3);
+		pack_cstr(&pk, "ok");
+		msgpack_pack_uint64(&pk, c->state.seq);
+		hub_state_pack(&c->state, &pk);
+		pthread_mutex_unlock(&c->lock);
+		if (out->size > WIRE_MAX_MSG)
+			reply_error(out, "too_big", "state exceeds the wire limit");
+		return 0;
+	}
+	if (mp_span_eq(&name, "since") && (nargs == 1 || nargs == 2)) {
+		uint64_t since, max = WIRE_SINCE_MAX;
+		if (mp_read_uint(&cur, &since) < 0 ||
+		    (nargs == 2 && mp_read_uint(&cur, &max) < 0)) {
+			reply_error(out, "invalid_field", "since");
+			return 0;
+		}
+		handle_since(r, &pk, since, max);
+		return 0;
+	}
+	if (mp_span_eq(&name, "status") && nargs == 0) {
+		handle_status(r, &pk);
+		return 0;
+	}
+	if (mp_span_eq(&name, "hw") && (nargs == 2 || nargs == 3))
+		return handle_hw(r, w, &cur, out);
+
+	/* The rest name an edge first. */
+	if (nargs < 1 || mp_read_str(&cur, &edge) < 0 || edge.len == 0 ||
+	    edge.len > HUB_EDGE_ID_MAX) {
+		reply_error(out, "bad_request", "unknown request or bad edge id");
+		return 0;
+	}
+	nargs--;
+	int64_t now = hub_mono_ms();
+	if (mp_span_eq(&name, "hello") && nargs == 0) {
+		pthread_mutex_lock(&c->lock);
+		int slot = hub_filters_touch(&c->filters, edge.p, edge.len, now);
+		if (slot >= 0) {
+			msgpack_pack_array(&pk, 4);
+			pack_cstr(&pk, "ok");
+			msgpack_pack_uint64(&pk, h->instance);
+			msgpack_pack_uint64(&pk, c->state.seq);
+			msgpack_pack_uint64(&pk, c->hist.first);
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (slot < 0)
+			reply_error(out, "full", "too many edges");
+		return 0;
+	}
+	if (mp_span_eq(&name, "heartbeat") && nargs == 1) {
+		uint64_t clients;
+		if (mp_read_uint(&cur, &clients) < 0) {
+			reply_error(out, "invalid_field", "clients");
+			return 0;
+		}
+		pthread_mutex_lock(&c->lock);
+		int slot = hub_filters_touch(&c->filters, edge.p, edge.len, now);
+		if (slot >= 0) {
+			c->filters.edges[slot].clients =
+				clients > UINT32_MAX ? UINT32_MAX : (uint32_t)clients;
+			msgpack_pack_array(&pk, 3);
+			pack_cstr(&pk, "ok");
+			msgpack_pack_uint64(&pk, h->instance);
+			msgpack_pack_uint64(&pk, c->state.seq);
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (slot < 0)
+			reply_error(out, "full", "too many edges");
+		return 0;
+	}
+	if (mp_span_eq(&name, "filter_add") && nargs == 3) {
+		struct mp_span tag, mod;
+		uint8_t levels;
+		uint32_t id = 0;
+		int rc;
+		if (read_levels(&cur, &levels) < 0) {
+			reply_error(out, "invalid_field", "filters.level");
+			return 0;
+		}
+		if (opt_str(&cur, &tag) < 0 || tag.len > HUB_FILTER_STR_MAX) {
+			reply_error(out, "invalid_field", "filters.tag");
+			return 0;
+		}
+		if (opt_str(&cur, &mod) < 0 || mod.len > HUB_FILTER_STR_MAX) {
+			reply_error(out, "invalid_field", "filters.module");
+			return 0;
+		}
+		pthread_mutex_lock(&c->lock);
+		rc = hub_filters_touch(&c->filters, edge.p, edge.len, now);
+		if (rc >= 0)
+			rc = hub_filters_add(&c->filters, rc, levels, tag.p,
+					     tag.len, mod.p, mod.len, &id);
+		pthread_mutex_unlock(&c->lock);
+		if (rc == -ENOSPC)
+			reply_error(out, "full", "too many edges or filters");
+		else if (rc < 0)
+			reply_error(out, "invalid_field", "filters");
+		else {
+			msgpack_pack_array(&pk, 2);
+			pack_cstr(&pk, "ok");
+			msgpack_pack_uint32(&pk, id);
+		}
+		return 0;
+	}
+	if (mp_span_eq(&name, "filter_del") && nargs == 1) {
+		uint64_t id;
+		int rc;
+		if (mp_read_uint(&cur, &id) < 0 || id > UINT32_MAX) {
+			reply_error(out, "invalid_field", "filter_id");
+			return 0;
+		}
+		pthread_mutex_lock(&c->lock);
+		rc = hub_filters_touch(&c->filters, edge.p, edge.len, now);
+		if (rc >= 0)
+			rc = hub_filters_del(&c->filters, rc, (uint32_t)id);
+		pthread_mutex_unlock(&c->lock);
+		if (rc < 0) {
+			reply_error(out, "not_found", "no such filter for this edge");
+		} else {
+			msgpack_pack_array(&pk, 1);
+			pack_cstr(&pk, "ok");
+		}
+		return 0;
+	}
+	reply_error(out, "bad_request", "unknown request or wrong arguments");
+	return 0;
+}
+
+/* ---- workers ----------------------------------------------------------- */
+
+static void
+send_reply(struct rpc_worker *w)
+{
+	nng_msg *m;
+
+	if (nng_msg_alloc(&m, w->out.size) != 0) {
+		/* no memory: drop the request, the edge times out and retries */
+		w->state = W_RECV;
+		nng_ctx_recv(w->ctx, w->aio);
+		return;
+	}
+	memcpy(nng_msg_body(m), w->out.data, w->out.size);
+	nng_aio_set_msg(w->aio, m);
+	w->state = W_SEND;
+	nng_ctx_send(w->ctx, w->aio);
+}
+
+static void
+worker_cb(void *arg)
+{
+	struct rpc_worker *w = arg;
+	struct hub_rpc *r = w->rpc;
+	nng_msg *m;
+	int rc = nng_aio_result(w->aio);
+
+	switch (w->state) {
+	case W_RECV:
+		if (rc == NNG_ECLOSED || rc == NNG_ECANCELED)
+			return;
+		if (rc != 0) {
+			nng_ctx_recv(w->ctx, w->aio);
+			return;
+		}
+		m = nng_aio_get_msg(w->aio);
+		__atomic_fetch_add(&r->requests, 1, __ATOMIC_RELAXED);
+		if (hub_rpc_handle(r, w->idx, nng_msg_body(m), nng_msg_len(m),
+				   &w->out) == 1) {
+			nng_msg_free(m);
+			return; /* parked until hub_rpc_rid_done or tick */
+		}
+		nng_msg_free(m);
+		send_reply(w);
+		break;
+	case W_SEND:
+		if (rc != 0) {
+			nng_msg_free(nng_aio_get_msg(w->aio));
+			if (rc == NNG_ECLOSED || rc == NNG_ECANCELED)
+				return;
+		}
+		w->state = W_RECV;
+		nng_ctx_recv(w->ctx, w->aio);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+reply_hw(struct rpc_worker *w, uint64_t seq)
+{
+	msgpack_packer pk;
+
+	w->out.size = 0;
+	msgpack_packer_init(&pk, &w->out, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	pack_cstr(&pk, "ok");
+	msgpack_pack_uint64(&pk, seq);
+	send_reply(w);
+}
+
+void
+hub_rpc_rid_done(void *arg, uint64_t rid, uint64_t seq)
+{
+	struct hub_rpc *r = arg;
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	for (int i = 0; i < r->nworkers; i++) {
+		struct rpc_worker *w = &r->w[i];
+		if (w->state == W_WAIT && w->rid == rid) {
+			reply_hw(w, seq);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+hub_rpc_tick(struct hub_rpc *r, int64_t now_ms, int64_t timeout_ms)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	for (int i = 0; i < r->nworkers; i++) {
+		struct rpc_worker *w = &r->w[i];
+		if (w->state == W_WAIT && now_ms - w->wait_ms > timeout_ms)
+			reply_hw(w, 0);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+int
+hub_rpc_open(struct hub_rpc **out, struct hub *h, char *err, size_t errlen)
+{
+	struct hub_rpc *r;
+	int rc, n = h->cfg.rpc_workers ? (int)h->cfg.rpc_workers : 8;
+
+	if (!(r = calloc(1, sizeof(*r))) || !(r->w = calloc((size_t)n, sizeof(*r->w)))) {
+		free(r);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r->hub = h;
+	pthread_mutex_init(&r->lock, NULL);
+	if (getrandom(&r->next_rid, sizeof(r->next_rid), 0) != sizeof(r->next_rid))
+		r->next_rid = (uint64_t)hub_wall_ms() << 20;
+	r->next_rid &= ~0xffffffffull; /* counter in the low half */
+	if ((rc = nng_rep0_open(&r->sock)) != 0) {
+		snprintf(err, errlen, "rep socket: %s", nng_strerror(rc));
+		pthread_mutex_destroy(&r->lock);
+		free(r->w);
+		free(r);
+		return -ENOMEM;
+	}
+	(void)nng_socket_set_size(r->sock, NNG_OPT_RECVMAXSZ, WIRE_MAX_MSG);
+	for (int i = 0; i < n; i++) {
+		struct rpc_worker *w = &r->w[i];
+		w->rpc = r;
+		w->idx = i;
+		msgpack_sbuffer_init(&w->out);
+		if (nng_aio_alloc(&w->aio, worker_cb, w) != 0 ||
+		    nng_ctx_open(&w->ctx, r->sock) != 0) {
+			snprintf(err, errlen, "rpc context: out of memory");
+			r->nworkers = i + 1;
+			hub_rpc_close(r);
+			return -ENOMEM;
+		}
+		r->nworkers = i + 1;
+	}
+	for (int i = 0; i < h->cfg.nrpc; i++) {
+		if ((rc = hub_listen(r->sock, h->cfg.rpc_urls[i], err, errlen)) < 0) {
+			hub_rpc_close(r);
+			return rc;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		r->w[i].state = W_RECV;
+		nng_ctx_recv(r->w[i].ctx, r->w[i].aio);
+	}
+	*out = r;
+	return 0;
+}
+
+void
+hub_rpc_close(struct hub_rpc *r)
+{
+	if (!r)
+		return;
+	nng_close(r->sock);
+	for (int i = 0; i < r->nworkers; i++) {
+		if (r->w[i].aio) {
+			nng_aio_stop(r->w[i].aio);
+			nng_aio_free(r->w[i].aio);
+		}
+		msgpack_sbuffer_destroy(&r->w[i].out);
+	}
+	pthread_mutex_destroy(&r->lock);
+	free(r->w);
+	free(r);
+}
