@@ -698,6 +698,30 @@ START_TEST(shouldReportRingOverflowAsOneGap)
 }
 END_TEST
 
+START_TEST(shouldKeepStateAndSeqWhenTheRingIsRecreated)
+{
+	struct shmring_opts o;
+	json_t *rep;
+
+	produce(FH_EV_EXECUTION_STARTED, "{\"sessionId\":\"s1\"}");
+	produce(FH_EV_BLOCK_STARTED, "{\"blockId\":\"b\",\"blockType\":\"t\"}");
+	wait_seq(2);
+	hub_stop();
+	shmring_close(prod);
+	ck_assert_int_eq(shmring_unlink(ring_name), 0);
+	hub_start(); /* a new ring: new instance, position 0 */
+	memset(&o, 0, sizeof(o));
+	o.no_create = 1;
+	ck_assert_int_eq(shmring_open(&prod, ring_name, &o), 0);
+	produce(FH_EV_BLOCK_EXECUTED, "{\"blockId\":\"b\",\"status\":\"completed\"}");
+	wait_seq(3);
+	rep = request("[\"state\"]");
+	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(rep, 2),
+							  "recent")), 1);
+	json_decref(rep);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -721,6 +745,7 @@ suite(void)
 	tcase_add_test(th, shouldPublishEventsAndMatchedLogsWithTheirPredecessors);
 	tcase_add_test(th, shouldContinueSeqAfterRestartFromCheckpoint);
 	tcase_add_test(th, shouldReportRingOverflowAsOneGap);
+	tcase_add_test(th, shouldKeepStateAndSeqWhenTheRingIsRecreated);
 	suite_add_tcase(s, th);
 	return s;
 }
