@@ -46,7 +46,10 @@ struct rpc_worker {
 	int idx;
 	nng_aio *aio;
 	nng_ctx ctx;
-	int state;
+	/* Atomic: the NNG callback thread moves RECV <-> SEND without the
+	 * lock while hub_rpc_tick and hub_rpc_rid_done look for WAIT under
+	 * it; WAIT itself is only entered and left under the lock. */
+	_Atomic int state;
 	uint64_t rid;
 	int64_t wait_ms;
 	msgpack_sbuffer out;
