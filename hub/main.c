@@ -476,9 +476,7 @@ on_signal(int sig)
 int
 main(int argc, char **argv)
 {
-	/* Static: the options live as long as the process, and the strings
-	 * they point to stay reachable (not leaked) until exit. */
-	static struct opts o;
+	struct opts o;
 	struct hub *h;
 	struct sigaction sa;
 	char err[512];
