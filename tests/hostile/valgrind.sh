@@ -6,6 +6,7 @@
 # definitely lost.  Skips (77) without valgrind.
 . "$top_srcdir/tests/hostile/lib.sh"
 command -v valgrind >/dev/null || { echo "SKIP: valgrind not installed"; exit 77; }
+[ -z "$sanitized" ] || { echo "SKIP: sanitizer build (valgrind cannot run it)"; exit 77; }
 VG="$top_builddir/libtool --mode=execute valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=30 --child-silent-after-fork=yes"
 
 port=$(free_port)
