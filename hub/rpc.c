@@ -26,6 +26,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,7 +500,7 @@ worker_cb(void *arg)
 	nng_msg *m;
 	int rc = nng_aio_result(w->aio);
 
-	switch (w->state) {
+	switch (atomic_load(&w->state)) {
 	case W_RECV:
 		if (rc == NNG_ECLOSED || rc == NNG_ECANCELED)
 			return;
