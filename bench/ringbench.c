@@ -75,12 +75,15 @@ struct prod {
 
 static double tsc_per_ns;
 static int ncpu;
+static bool no_pin;
 
 static void
 pin(int cpu)
 {
 	cpu_set_t set;
 
+	if (no_pin)
+		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
@@ -387,12 +390,61 @@ run(struct bench *b)
 	}
 }
 
+/*
+ * One thread writes a batch, reads it back and releases it: the CPU cost
+ * of a record on both sides without cross-core traffic or scheduling.
+ * Load on the machine only shows as preemption, so this figure is stable
+ * where the two-thread ones are not.
+ */
+static void
+run_inline(uint32_t rec, uint64_t count, size_t cap)
+{
+	struct shmring_opts o = { .capacity = cap };
+	struct cons c = { 0 };
+	struct bench b = { .kind = K_RING };
+	unsigned char buf[4096] = { 0 };
+	uint64_t i, t0, t1;
+	char name[64];
+	int rc;
+
+	snprintf(name, sizeof(name), "/ringbench-%d", (int)getpid());
+	shmring_unlink(name);
+	rc = shmring_open(&b.r, name, &o);
+	if (rc == 0)
+		rc = shmring_consumer_attach(b.r);
+	if (rc != 0) {
+		fprintf(stderr, "ringbench: %s\n", shmring_strerror(rc));
+		exit(1);
+	}
+	c.b = &b;
+	t0 = mono_ns();
+	for (i = 0; i < count; i += 256) {
+		for (unsigned k = 0; k < 256; k++)
+			if (shmring_write(b.r, 1, buf, rec) != 0)
+				exit(1);
+		while (shmring_read(b.r, on_record, &c, 1024) > 0)
+			;
+		if (shmring_release(b.r, c.last_end) != 0)
+			exit(1);
+	}
+	t1 = mono_ns();
+	printf("{\"case\":\"inline-1p-%u\",\"producers\":1,\"record_bytes\":%u,"
+	       "\"records_per_s\":%.0f,\"ns_per_record\":%.1f,\"records\":%llu,"
+	       "\"ring_bytes\":%zu}\n",
+	       rec, rec, (double)c.got * 1e9 / (double)(t1 - t0),
+	       (double)(t1 - t0) / (double)c.got, (unsigned long long)c.got, cap);
+	fflush(stdout);
+	shmring_close(b.r);
+	shmring_unlink(name);
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr,
 		"usage: ringbench [-n records] [-u unix-records] [-e e2e-records]\n"
-		"                 [-c ring-bytes] [-s sizes] [-p producer-counts] [-k ring|unix|both]\n");
+		"                 [-c ring-bytes] [-s sizes] [-p producer-counts] [-k ring|unix|both|inline|all]\n"
+		"                 [-P (do not pin threads to CPUs)]\n");
 }
 
 int
@@ -404,7 +456,7 @@ main(int argc, char **argv)
 	const char *kinds = "both";
 	int ch;
 
-	while ((ch = getopt(argc, argv, "n:u:e:c:s:p:k:h")) != -1) {
+	while ((ch = getopt(argc, argv, "n:u:e:c:s:p:k:Ph")) != -1) {
 		char *tok, *save;
 
 		switch (ch) {
@@ -413,6 +465,7 @@ main(int argc, char **argv)
 		case 'e': ne = strtoull(optarg, NULL, 10); break;
 		case 'c': cap = strtoull(optarg, NULL, 0); break;
 		case 'k': kinds = optarg; break;
+		case 'P': no_pin = true; break;
 		case 's':
 			nsizes = 0;
 			for (tok = strtok_r(optarg, ",", &save); tok && nsizes < 8;
@@ -433,6 +486,12 @@ main(int argc, char **argv)
 	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	pin(ncpu - 1);
 	calibrate();
+	if (strcmp(kinds, "inline") == 0 || strcmp(kinds, "all") == 0)
+		for (unsigned si = 0; si < nsizes; si++)
+			run_inline(sizes[si] < 8 ? 8 : (sizes[si] > 4096 ? 4096 : sizes[si]),
+				   n, cap);
+	if (strcmp(kinds, "inline") == 0)
+		return 0;
 	for (unsigned k = 0; k < 2; k++) {
 		if (((int)k == K_RING && strcmp(kinds, "unix") == 0) ||
 		    ((int)k == K_UNIX && strcmp(kinds, "ring") == 0))

@@ -23,3 +23,4 @@ bin_PROGRAMS += flowhub
 flowhub_SOURCES = %reldir%/main.c
 flowhub_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS)
 flowhub_LDADD = hub/libhub.la
+dist_man_MANS += doc/flowhub.8

@@ -182,6 +182,9 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 	unsigned n = 0;
 	int err = 0;
 
+	if (unlikely(!r->consumer))
+		return shmring__fail(-EINVAL, "read: this handle is not the consumer");
+
 	while (n < max) {
 		uint64_t off = pos & r->mask;
 		uint64_t w = atomic_load_explicit(hdr_at(r, pos), ACQ);
@@ -288,8 +291,13 @@ shmring_seek(struct shmring *r, uint64_t pos)
 {
 	uint64_t tail = atomic_load_explicit(&r->h->tail, ACQ);
 
+	if (!r->consumer)
+		return shmring__fail(-EINVAL, "seek: this handle is not the consumer");
 	if ((pos & (SHMRING__ALIGN - 1)) != 0 || pos < r->released || pos > tail)
-		return -EINVAL;
+		return shmring__fail(-EINVAL, "seek to %llu outside [%llu, %llu] or unaligned",
+				     (unsigned long long)pos,
+				     (unsigned long long)r->released,
+				     (unsigned long long)tail);
 	r->cursor = pos;
 	r->stall_pos = POS_NONE;
 	r->stall_since = 0;
@@ -301,8 +309,13 @@ shmring_release(struct shmring *r, uint64_t pos)
 {
 	uint64_t n, off, first;
 
+	if (!r->consumer)
+		return shmring__fail(-EINVAL, "release: this handle is not the consumer");
 	if ((pos & (SHMRING__ALIGN - 1)) != 0 || pos < r->released || pos > r->cursor)
-		return -EINVAL;
+		return shmring__fail(-EINVAL, "release to %llu outside [%llu, %llu] or unaligned",
+				     (unsigned long long)pos,
+				     (unsigned long long)r->released,
+				     (unsigned long long)r->cursor);
 	n = pos - r->released;
 	if (n == 0)
 		return 0;

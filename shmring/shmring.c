@@ -745,9 +745,10 @@ shmring_claim(struct shmring *r, int32_t type, uint32_t len,
 	int rc;
 
 	if (unlikely(type <= 0))
-		return -EINVAL;
+		return shmring__fail(-EINVAL, "record type %d is not > 0", (int)type);
 	if (unlikely(len > r->max_record))
-		return -EMSGSIZE;
+		return shmring__fail(-EMSGSIZE, "record of %u bytes exceeds the limit of %u",
+				     len, r->max_record);
 	t = producer(r);
 	if (unlikely(t == NULL))
 		return shmring__fail(-ENOSPC, "all %u producer slots are taken", r->nslots);
@@ -803,9 +804,10 @@ shmring_write(struct shmring *r, int32_t type, const void *data, uint32_t len)
 	int rc;
 
 	if (unlikely(type <= 0))
-		return -EINVAL;
+		return shmring__fail(-EINVAL, "record type %d is not > 0", (int)type);
 	if (unlikely(len > r->max_record))
-		return -EMSGSIZE;
+		return shmring__fail(-EMSGSIZE, "record of %u bytes exceeds the limit of %u",
+				     len, r->max_record);
 	t = producer(r);
 	if (unlikely(t == NULL))
 		return shmring__fail(-ENOSPC, "all %u producer slots are taken", r->nslots);

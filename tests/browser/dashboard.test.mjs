@@ -258,11 +258,14 @@ async function main() {
 		ok('views share one connection across SPA navigation');
 
 		/* 2. the last 4 actions follow the running blocks */
-		await until('four actions', async () => (await domActions(page)).length === 4, 15000);
-		const a0 = await domActions(page);
+		/* (a new run empties the list, so take it while it is full) */
+		const a0 = await until('four actions', async () => {
+			const a = await domActions(page);
+			return a.length === 4 && a;
+		}, 15000);
 		await until('the action list to move on', async () => {
 			const a1 = await domActions(page);
-			return a1.length === 4 && a1[0][0] !== a0[0][0];
+			return a1.length > 0 && a1[0][0] !== a0[0][0];
 		}, 10000);
 		await until('the DOM to match the client state', async () => {
 			const s = await pageState(page);
@@ -426,8 +429,11 @@ async function main() {
 		ok(`page reconnected and resumed since ${since}`);
 
 		/* 7. stop the demo, mark the end, and compare with an independent client */
-		stop('demo', 'SIGKILL');
-		await exited(procs.demo);
+		/* SIGTERM: the demo finishes its record (a SIGKILL could leave a
+		 * claimed record that the hub must wait out) */
+		stop('demo', 'SIGTERM');
+		if (!(await exited(procs.demo)))
+			throw new Error('flowhub-emit --demo did not stop on SIGTERM');
 		const marker = `probe_marker_${process.pid}`;
 		await emit([{ event: 'hardware_health', component: marker, status: 'ok',
 			details: { note: 'end of browser test' } }]);
@@ -446,6 +452,31 @@ async function main() {
 			throw new Error(`page counts ${started} started, hub ${pr.context.blocksStarted}`);
 		ok(`after the restart the last 4 actions equal the hub's (seq ${pr.seq}: ${pr.actions.map((a) => a.join(':')).join(', ')})`);
 		note(`duplicates dropped by the client: ${ps.duplicates}, resumes: ${ps.resumes}`);
+
+		/* 8. what the edge really sent matches flowhub-client.d.ts */
+		const tsc = path.join(here, 'node_modules/typescript/bin/tsc');
+		if (fs.existsSync(tsc)) {
+			const byType = new Map();
+			for (const c of sockets)
+				for (const m of c.received) {
+					const k = m.type || '?';
+					if (!byType.has(k))
+						byType.set(k, []);
+					if (byType.get(k).length < 5)
+						byType.get(k).push(m);
+				}
+			const client = path.join(srcdir, 'edge/www/flowhub-client.js');
+			const file = path.join(tmp, 'frames.ts');
+			fs.writeFileSync(file, `import type { ServerMessage } from ${JSON.stringify(client)};\n` +
+				`export const frames: ServerMessage[] = ${JSON.stringify([...byType.values()].flat(), null, 1)};\n`);
+			const r = await run(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022',
+				'--module', 'es2022', '--moduleResolution', 'bundler', file]);
+			if (r.code !== 0)
+				throw new Error(`edge messages do not match flowhub-client.d.ts:\n${r.out}${r.err}`);
+			ok(`edge messages match flowhub-client.d.ts (${[...byType.keys()].sort().join(', ')})`);
+		} else {
+			note('typescript not installed: message types not checked');
+		}
 
 		if (pageErrors.length)
 			throw new Error(`page errors: ${pageErrors.join('; ')}`);

@@ -453,7 +453,7 @@ END_TEST
 
 START_TEST(shouldTruncateLongTextAtCharacterBoundary)
 {
-	char buf[2048], name[700]; /* "a" + 300 x 2 bytes + NUL */
+	char buf[2048], name[700];
 	json_t *st;
 	const char *got;
 

@@ -306,6 +306,28 @@ START_TEST(should_honour_a_group_mode)
 }
 END_TEST
 
+START_TEST(should_give_a_new_segment_to_the_requested_group)
+{
+	struct shmring_opts o = { .capacity = SHMRING_MIN_CAPACITY, .mode = 0660 };
+	struct shmring *r = NULL;
+	struct stat st;
+	char path[128];
+	gid_t want = getgid() == 1 ? 2 : 1;
+	int rc;
+
+	o.gid = want;
+	rc = shmring_open(&r, name, &o);
+	if (rc == -EPERM) /* not allowed to give files away here */
+		return;
+	ck_assert_msg(rc == 0, "open: %s", shmring_strerror(rc));
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_gid, want);
+	ck_assert_uint_eq(st.st_mode & 07777, 0660);
+	shmring_close(r);
+}
+END_TEST
+
 START_TEST(should_fail_to_attach_when_absent_and_no_create)
 {
 	struct shmring_opts o = { .no_create = 1 };
@@ -314,6 +336,25 @@ START_TEST(should_fail_to_attach_when_absent_and_no_create)
 	ck_assert_int_eq(shmring_open(&r, name, &o), -ENOENT);
 	ck_assert_ptr_null(r);
 	ck_assert_int_eq(shmring_open(&r, "no-slash", NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(should_refuse_consumer_calls_on_a_producer_handle)
+{
+	struct shmring *r = open_ring(SHMRING_MIN_CAPACITY);
+	struct got *g = calloc(1, sizeof(*g));
+	int rc;
+
+	ck_assert_int_eq(shmring_write(r, 1, "x", 1), 0);
+	ck_assert_int_eq(shmring_read(r, collect, g, 10), -EINVAL);
+	ck_assert_int_eq(shmring_release(r, 16), -EINVAL);
+	rc = shmring_seek(r, 0);
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_msg(strstr(shmring_strerror(rc), "consumer") != NULL, "%s",
+		      shmring_strerror(rc));
+	ck_assert_uint_eq(g->n, 0);
+	free(g);
+	shmring_close(r);
 }
 END_TEST
 
@@ -412,7 +453,9 @@ suite(void)
 	tcase_add_test(tc, should_reject_an_attach_with_another_capacity);
 	tcase_add_test(tc, should_create_the_segment_mode_0600);
 	tcase_add_test(tc, should_honour_a_group_mode);
+	tcase_add_test(tc, should_give_a_new_segment_to_the_requested_group);
 	tcase_add_test(tc, should_fail_to_attach_when_absent_and_no_create);
+	tcase_add_test(tc, should_refuse_consumer_calls_on_a_producer_handle);
 	tcase_add_test(tc, should_refuse_a_second_consumer);
 	tcase_add_test(tc, should_reread_from_the_released_position_after_consumer_exit);
 	tcase_add_test(tc, should_wake_a_waiting_consumer_or_time_out);
