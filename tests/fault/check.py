@@ -296,6 +296,14 @@ def main():
                 "; ".join("%s %.1f/%.1f/%.1f (%d)" % (k, pct(v, .5), pct(v, .99),
                                                      max(v), len(v))
                           for k, v in phl.items() if v)
+            if fault_end and fault_end > fault:
+                # what the hub got through to this client while the fault
+                # lasted (events emitted in it, whenever they arrived)
+                rate = len(phl["during"]) / (fault_end - fault)
+                cr["rate_during"] = rate
+                line += "\n    events emitted during the fault and delivered: " \
+                    "%d (%.0f/s over %.1f s)" % (len(phl["during"]), rate,
+                                                 fault_end - fault)
         elif lat:
             line += "\n    emit->client latency ms p50/p99/max: %.1f/%.1f/%.1f" % (
                 pct(lat, .5), pct(lat, .99), max(lat))
