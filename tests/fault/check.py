@@ -346,6 +346,18 @@ def main():
         if c["missing_count"]:
             fail("%s: %d seqs missing, e.g. %s" % (name, c["missing_count"],
                                                   c["missing_sample"][:10]))
+            # where they are: between a resume's since and the state that
+            # greeted that connection (the resume did not replay them), or
+            # elsewhere
+            got = set(r[0] for r in recs)
+            hi = c["target"] if c["target"] is not None else c["last"]
+            miss = [s for s in range(c["start"], hi + 1) if s not in got]
+            for g in c.get("greetings", []):
+                inside = [s for s in miss if g["since"] < s <= g["greeting"]]
+                print("    resume since %d, greeted with state %d: %d of the "
+                      "missing seqs lie in between" % (g["since"],
+                                                        g["greeting"],
+                                                        len(inside)))
         if c["dup_count"]:
             fail("%s: %d duplicate seqs, e.g. %s" % (name, c["dup_count"],
                                                     c["dups"][:10]))
