@@ -277,6 +277,8 @@ def main():
                 if r[2] and r[2] / 1e9 >= fault:
                     rec = prefix_max / 1e9 - fault
                     break
+            if c["missing_count"] or not c["done"]:
+                rec = None  # a client with a hole is never whole again
             recoveries[name] = rec
             cr["recovery_s"] = rec
             line += ", recovery %s" % ("%.3f s" % rec if rec is not None
