@@ -406,6 +406,9 @@ def main():
             out["recovery_s"] = max(hit)
             print("recovery time (fault -> every affected client whole again):"
                   " %.3f s" % max(hit))
+        elif hit:
+            print("recovery time: never (%d of %d affected clients never got "
+                  "whole again)" % (sum(v is None for v in hit), len(hit)))
     elif recoveries and all(v is not None for v in recoveries.values()):
         out["recovery_s"] = max(recoveries.values())
         print("recovery time (fault -> every client whole again): %.3f s"
