@@ -245,6 +245,13 @@ def main():
                                       "p99_ns": p99, "worst_p99_ns": worst,
                                       "max_ns": mx, "rate": ev / dur if dur else 0}
 
+    if runs:
+        print("producers: %d events into the ring (%s), ring full %d times"
+              % (sum(v[0] for v in runs.values()),
+                 ", ".join("run %d: %d%s" % (k, v[0], "" if v[0] == v[1] else
+                                             " (+1 if it died in the call)")
+                           for k, v in sorted(runs.items())), full_total))
+        out["events_sent"] = sum(v[0] for v in runs.values())
     # ---- clients ----
     recoveries = {}
     target = None
@@ -393,6 +400,9 @@ def main():
         # the hub sequenced exactly what the producers wrote
         if runs and c["start"] is not None and c["target"] is not None:
             seqd = c["target"] - c["start"] + 1
+            if name == clients[0]["name"]:
+                print("hub: %d seqs given (%d..%d)" % (seqd, c["start"],
+                                                       c["target"]))
             lo = sum(v[0] for v in runs.values()) + len(c["gaps"])
             hi = sum(v[1] for v in runs.values()) + len(c["gaps"])
             if not lo <= seqd <= hi:
