@@ -116,7 +116,7 @@ edge_client_close(struct edge_client *c, int code, const char *reason)
 		lws_callback_on_writable(c->wsi);
 		/* A peer that never reads never makes us writeable: give up on
 		 * the close handshake after a while. */
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 10);
 	}
 }
 
@@ -229,22 +229,27 @@ edge_client_send_state(struct edge *e, struct edge_client *c)
 		return;
 	}
 	edge_client_push(e, c, r->snap);
-	c->queued_seq = r->snap->seq;
+	/* Never send an event twice: what was already written stays sent
+	 * even when the state is older than it. */
+	c->queued_seq = r->snap->seq > c->written_seq ? r->snap->seq
+						       : c->written_seq;
 	queue_recent(e, c, 0);
 }
 
 void
-edge_client_broadcast_state(struct edge *e, struct edge_frame *snap)
+edge_client_broadcast_state(struct edge *e, struct edge_frame *snap,
+			    int restart)
 {
 	struct edge_client *c;
 
 	(void)snap;
 	for (c = e->clients; c; c = c->next) {
 		drop_unsent_events(c);
-		/* The new stream may restart lower (a hub that lost its
-		 * state): the state resets the client's position. */
 		c->queued_seq = 0;
-		c->written_seq = 0;
+		/* A hub that lost its history restarts the seq space lower:
+		 * only then may a client see smaller seqs again. */
+		if (restart)
+			c->written_seq = 0;
 		edge_client_send_state(e, c);
 	}
 }
@@ -364,7 +369,6 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 		return;
 fallback:
 	drop_unsent_events(c);
-	c->queued_seq = 0;
 	edge_client_send_state(e, c);
 }
 

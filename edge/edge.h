@@ -158,8 +158,9 @@ void edge_client_close(struct edge_client *c, int code, const char *reason);
 /* A forwarded event (or log) frame: to every client that should get it. */
 void edge_client_broadcast(struct edge *e, struct edge_frame *f);
 /* A fresh state replaces everything: every client gets it, then events
- * after it. */
-void edge_client_broadcast_state(struct edge *e, struct edge_frame *snap);
+ * after it.  RESTART: the hub's seqs went backwards (its state was lost). */
+void edge_client_broadcast_state(struct edge *e, struct edge_frame *snap,
+				 int restart);
 /* The hub answered a client's history request (see sync.c). */
 void edge_client_resume_reply(struct edge *e, uint64_t serial,
 			      const void *reply, size_t len, int failed);

@@ -310,6 +310,10 @@ apply_pub(struct edge_sync *s, struct edge_in *in)
 		s->e->m.bad_hub_msgs++;
 		return 1;
 	}
+	if (log_enabled(LOG_LVL_DEBUG))
+		log_debug("hub message %c prev_e %" PRIu64 " prev_l %" PRIu64
+			  " events %u (fwd %" PRIu64 ")",
+			  topic, pe, pl, n, s->fwd);
 	need = pe;
 	if (s->logs_on && s->l_synced && pl > need)
 		need = pl;
@@ -485,6 +489,7 @@ on_state(struct edge_sync *s, struct edge_in *in)
 	struct edge_frame *f;
 	uint32_t n;
 	uint64_t seq;
+	int restart;
 
 	if (background)
 		s->refresh_inflight = 0;
@@ -512,11 +517,12 @@ on_state(struct edge_sync *s, struct edge_in *in)
 		return;
 	}
 	/* A fresh start: every client gets this state, then what follows. */
+	restart = s->have_stream && seq < s->fwd;
 	edge_recent_reset(&e->recent);
 	edge_recent_set_snapshot(&e->recent, f);
 	s->fwd = seq;
 	s->have_stream = 1;
-	edge_client_broadcast_state(e, f);
+	edge_client_broadcast_state(e, f, restart);
 	edge_frame_unref(f);
 	set_phase(s, P_LIVE);
 	apply_buffered(s);
