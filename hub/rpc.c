@@ -26,6 +26,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,10 @@ struct rpc_worker {
 	int idx;
 	nng_aio *aio;
 	nng_ctx ctx;
-	int state;
+	/* Atomic: the NNG callback thread moves RECV <-> SEND without the
+	 * lock while hub_rpc_tick and hub_rpc_rid_done look for WAIT under
+	 * it; WAIT itself is only entered and left under the lock. */
+	_Atomic int state;
 	uint64_t rid;
 	int64_t wait_ms;
 	struct mpbuf out;
@@ -490,7 +494,7 @@ worker_cb(void *arg)
 	nng_msg *m;
 	int rc = nng_aio_result(w->aio);
 
-	switch (w->state) {
+	switch (atomic_load(&w->state)) {
 	case W_RECV:
 		if (rc == NNG_ECLOSED || rc == NNG_ECANCELED)
 			return;
