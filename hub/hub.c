@@ -306,7 +306,8 @@ housekeeping(struct hub *h, int64_t now)
 		h->expire_at_ms = now;
 	}
 	hub_rpc_tick(h->rpc, now, HUB_HW_TIMEOUT_MS);
-	pthread_mutex_lock(&h->core.lock);
+	/* lock order: the writer's lock is never held with the core's
+	 * taken after it here (hub_checkpoint takes them the other way) */
 	pthread_mutex_lock(&h->ckw.mu);
 	uint64_t errors = h->ckw.errors, dseq = h->ckw.durable_seq,
 		 writes = h->ckw.writes;
@@ -321,6 +322,7 @@ housekeeping(struct hub *h, int64_t now)
 				  strerror(-last_err));
 		h->ckpt_errors_logged = errors;
 	}
+	pthread_mutex_lock(&h->core.lock);
 	h->snap.pos = h->pos;
 	h->snap.ckpt_pos = h->released;
 	h->snap.ckpt_seq = dseq;
@@ -390,7 +392,8 @@ hub_poll(struct hub *h, int wait_ms)
 void
 hub_run(struct hub *h, volatile sig_atomic_t *stop)
 {
-	while (!*stop)
+	/* STOP is set by a signal handler (or another thread in tests) */
+	while (!__atomic_load_n(stop, __ATOMIC_RELAXED))
 		(void)hub_poll(h, HUB_TICK_MS);
 }
 
