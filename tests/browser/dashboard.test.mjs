@@ -190,7 +190,8 @@ async function main() {
 
 	const edgeArgs = ['--listen', `127.0.0.1:${port}`, '--runtime-dir', rundir, '--www', www,
 		'--id', `browser${process.pid}`];
-	start('hub', bin.hub, ['--ring', ring, '--runtime-dir', rundir, '--state-dir', statedir]);
+	const hubArgs = ['--ring', ring, '--runtime-dir', rundir, '--state-dir', statedir];
+	start('hub', bin.hub, hubArgs);
 	await until('the hub endpoints', () => fs.existsSync(path.join(rundir, 'events')) || procs.hub.exited,
 		10000).catch(() => {});
 	if (procs.hub.exited)
@@ -428,7 +429,25 @@ async function main() {
 			async () => (await pageState(page)).lastSeq > since + 20, 15000);
 		ok(`page reconnected and resumed since ${since}`);
 
-		/* 7. stop the demo, mark the end, and compare with an independent client */
+		/* 7. kill -9 the hub and restart it: the page keeps its connection
+		 * to the edge and goes on from where it was, without a hole */
+		await page.evaluate(() => {
+			window.statusLog = [];
+			window.flowhub.on('status', (st) => window.statusLog.push(st.connectionStatus));
+		});
+		const beforeHub = (await pageState(page)).lastSeq;
+		const socketsBeforeHub = sockets.length;
+		stop('hub', 'SIGKILL');
+		await exited(procs.hub);
+		start('hub', bin.hub, hubArgs);
+		await until('events after the hub restart',
+			async () => (await pageState(page)).lastSeq > beforeHub + 20, 20000);
+		const statuses = await page.evaluate(() => window.statusLog.filter((x) => x !== 'connected'));
+		if (statuses.length || sockets.length !== socketsBeforeHub)
+			throw new Error(`the page lost its connection over a hub restart: ${statuses.join(',')}`);
+		ok(`hub killed (SIGKILL) and restarted: page stayed connected, went on past seq ${beforeHub}`);
+
+		/* 8. stop the demo, mark the end, and compare with an independent client */
 		/* SIGTERM: the demo finishes its record (a SIGKILL could leave a
 		 * claimed record that the hub must wait out) */
 		stop('demo', 'SIGTERM');
@@ -453,7 +472,7 @@ async function main() {
 		ok(`after the restart the last 4 actions equal the hub's (seq ${pr.seq}: ${pr.actions.map((a) => a.join(':')).join(', ')})`);
 		note(`duplicates dropped by the client: ${ps.duplicates}, resumes: ${ps.resumes}`);
 
-		/* 8. what the edge really sent matches flowhub-client.d.ts */
+		/* 9. what the edge really sent matches flowhub-client.d.ts */
 		const tsc = path.join(here, 'node_modules/typescript/bin/tsc');
 		if (fs.existsSync(tsc)) {
 			const byType = new Map();
