@@ -317,10 +317,12 @@ async function main() {
 		await page.uncheck('input[name=level][value=warn]');
 		await page.uncheck('input[name=level][value=debug]');
 		await page.check('input[name=level][value=error]');
+		/* (the edge confirms a filter once the hub has it: from then on
+		 * every matching log arrives) */
 		await until('the error-only subscription', async () => {
-			const f = await page.evaluate(() => window.flowhub.state.logFilters);
-			return f && JSON.stringify(f.level) === '["error"]';
-		}, 3000);
+			const st = await page.evaluate(() => window.flowhub.state);
+			return st.logFiltersConfirmed && JSON.stringify(st.logFilters.level) === '["error"]';
+		}, 5000);
 		await emit([
 			{ event: 'log', level: 'warn', message: `warn-probe ${tag}`, tag, module: 'probe' },
 			{ event: 'log', level: 'error', message: `error-probe ${tag}`, tag, module: 'probe' },
@@ -344,9 +346,9 @@ async function main() {
 		await page.fill('#filter-tag', tag);
 		await page.press('#filter-tag', 'Enter');
 		await until('the tag subscription', async () => {
-			const f = await page.evaluate(() => window.flowhub.state.logFilters);
-			return f && f.tag === tag;
-		}, 3000);
+			const st = await page.evaluate(() => window.flowhub.state);
+			return st.logFiltersConfirmed && st.logFilters.tag === tag;
+		}, 5000);
 		await emit([
 			{ event: 'log', level: 'error', message: `other-tag ${tag}`, tag: 'OtherTag', module: 'probe' },
 			{ event: 'log', level: 'error', message: `tag-probe ${tag}`, tag, module: 'probe' },
@@ -365,9 +367,9 @@ async function main() {
 		for (const l of ['debug', 'info', 'warn'])
 			await page.check(`input[name=level][value=${l}]`);
 		await until('the all-levels subscription', async () => {
-			const f = await page.evaluate(() => window.flowhub.state.logFilters);
-			return f && f.level.length === 4 && !f.tag;
-		}, 3000);
+			const st = await page.evaluate(() => window.flowhub.state);
+			return st.logFiltersConfirmed && st.logFilters.level.length === 4 && !st.logFilters.tag;
+		}, 5000);
 		await until('demo logs of other levels again', async () =>
 			(await domLogs(page)).some((l) => l.level !== 'error'), 10000);
 		ok('log filters (levels, tag) change what the edge sends and the page shows');
@@ -506,6 +508,14 @@ async function main() {
 		try {
 			await page.screenshot({ path: path.join(artifacts, 'dashboard-failure.png'), fullPage: true });
 		} catch (e2) { /* ignore */ }
+		/* the conversation apart from events, for the diagnosis */
+		const c = sockets.at(-1);
+		if (c) {
+			for (const m of c.sent.filter((x) => x.type !== 'ping').slice(-8))
+				note(`sent ${JSON.stringify(m)}`);
+			for (const m of c.received.filter((x) => !('seq' in x) && x.type !== 'pong').slice(-8))
+				note(`received ${JSON.stringify(m).slice(0, 300)}`);
+		}
 		throw e;
 	} finally {
 		await ctx.close();
