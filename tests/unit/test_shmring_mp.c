@@ -886,6 +886,38 @@ START_TEST(should_survive_random_data_and_positions)
 }
 END_TEST
 
+START_TEST(should_stop_at_a_lap_when_the_tail_lies)
+{
+	struct shmring *r = open_ring(SHMRING_MIN_CAPACITY, 0);
+	struct shmring__hdr *h = map_header();
+	struct seen s = { 0 };
+	int fd = shm_open(name, O_RDWR, 0);
+	_Atomic uint64_t *d;
+	unsigned i;
+	int rc;
+
+	d = mmap(NULL, SHMRING__HDR_SIZE + SHMRING_MIN_CAPACITY,
+		 PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	ck_assert_ptr_ne(d, MAP_FAILED);
+	/* Every 8 bytes an aborted record, and a tail 2^40 bytes ahead: read
+	 * would go round the data area for hours without the lap bound. */
+	for (i = 0; i < SHMRING_MIN_CAPACITY / 8; i++)
+		atomic_store(&d[SHMRING__HDR_SIZE / 8 + i], 0xffffffff00000008ull);
+	atomic_store(&h->tail, UINT64_C(1) << 40);
+	ck_assert_int_eq(shmring_consumer_attach(r), -EPROTO); /* tail - head > capacity */
+	atomic_store(&h->tail, SHMRING_MIN_CAPACITY);
+	ck_assert_int_eq(shmring_consumer_attach(r), 0);
+	atomic_store(&h->tail, UINT64_C(1) << 40); /* lies after the attach */
+	rc = shmring_read(r, note, &s, 10);
+	ck_assert_int_eq(rc, -EPROTO);
+	ck_assert_uint_eq(s.n, 0);
+	munmap((void *)d, SHMRING__HDR_SIZE + SHMRING_MIN_CAPACITY);
+	munmap(h, SHMRING__HDR_SIZE);
+	shmring_close(r);
+}
+END_TEST
+
 START_TEST(should_give_up_waiting_for_a_creator_that_never_finished)
 {
 	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -928,6 +960,7 @@ suite(void)
 	tcase_add_test(bad, should_reject_a_truncated_file);
 	tcase_add_test(bad, should_fail_reads_on_bad_record_lengths_and_types);
 	tcase_add_test(bad, should_survive_random_data_and_positions);
+	tcase_add_test(bad, should_stop_at_a_lap_when_the_tail_lies);
 	tcase_add_test(bad, should_give_up_waiting_for_a_creator_that_never_finished);
 	suite_add_tcase(s, bad);
 	return s;
