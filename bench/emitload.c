@@ -39,6 +39,9 @@
 #include "hist.h"
 #include "shmring.h"
 
+/* --wait-full gives up when the ring has had no room for this long. */
+#define FULL_GIVE_UP_NS (5 * 1000000000ull)
+
 enum mix { MIX_BLOCK, MIX_LOG, MIX_MIXED };
 
 static struct {
@@ -271,7 +274,7 @@ main(int argc, char **argv)
 	struct timespec ts;
 	uint64_t i, t0, t_end = 0, due, now, before, after, period = 0;
 	uint64_t emitted = 0, full = 0, retries = 0, errors = 0, late_max = 0;
-	uint64_t late_1ms = 0;
+	uint64_t late_1ms = 0, full_since = 0;
 	double elapsed;
 	int rc, kind, ret = 1;
 
@@ -360,11 +363,21 @@ main(int argc, char **argv)
 				break;
 			if (t_end && after >= t_end)
 				break;
+			if (retries % 1024 == 0 &&
+			    full_since && after - full_since > FULL_GIVE_UP_NS) {
+				fprintf(stderr, "emitload: the ring stayed full "
+				    "for 5 s: is its consumer running?\n");
+				errors++;
+				goto report;
+			}
+			if (full_since == 0)
+				full_since = before;
 			retries++;
 			ts.tv_sec = 0;
 			ts.tv_nsec = 20000;
 			nanosleep(&ts, NULL);
 		}
+		full_since = 0;
 		hist_add(&lat, after - before);
 		if (rc == 0)
 			emitted++;
@@ -378,6 +391,7 @@ main(int argc, char **argv)
 				break;
 		}
 	}
+report:
 	if (cfg.finish) {
 		if (cfg.json)
 			printf("{\"event\":\"execution_finished\",\"status\":\"completed\"}\n");

@@ -36,3 +36,11 @@ bench: %reldir%/emitload$(EXEEXT)
 dist_noinst_SCRIPTS += %reldir%/run
 EXTRA_DIST += %reldir%/report.py %reldir%/baseline/server.js \
 	%reldir%/baseline/package.json %reldir%/baseline/package-lock.json
+
+# ---- hub ----------------------------------------------------------------------
+EXTRA_PROGRAMS += %reldir%/hubbench
+CLEANFILES += %reldir%/hubbench$(EXEEXT)
+%canon_reldir%_hubbench_SOURCES = %reldir%/hubbench.c
+%canon_reldir%_hubbench_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS) -I$(top_srcdir)/hub
+%canon_reldir%_hubbench_LDADD = hub/libhub.la
+bench: %reldir%/hubbench$(EXEEXT)

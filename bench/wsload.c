@@ -112,7 +112,7 @@ struct worker {
 	struct hist hs;      /* connect() .. 101, ns */
 	struct hist first;   /* connect() .. first message, ns */
 	uint64_t first_rx_ns, last_rx_ns; /* realtime, measured events */
-	uint64_t bytes, msgs, gap_msgs, errors_rx;
+	uint64_t bytes, msgs, gap_msgs, resyncs, errors_rx;
 	uint64_t closes[CL_NSLOTS];
 	uint64_t fails[F_NSLOTS];
 	_Atomic uint64_t events_pub; /* measured events, read by main */
@@ -147,7 +147,7 @@ static struct {
 	.connect_timeout = 30, .settle = 0.5,
 };
 
-static _Atomic unsigned n_open, n_failed;
+static _Atomic unsigned n_open, n_failed, n_closed;
 static _Atomic int measuring, stopping;
 static uint64_t t0_mono;
 
@@ -291,9 +291,10 @@ conn_fail(struct worker *w, struct conn *c, int slot, bool open)
 {
 	if (c->state == C_CLOSED)
 		return;
-	if (open)
+	if (open) {
 		w->closes[slot]++;
-	else {
+		atomic_fetch_add(&n_closed, 1);
+	} else {
 		w->fails[slot]++;
 		atomic_fetch_add(&n_failed, 1);
 	}
@@ -386,7 +387,13 @@ on_message(struct worker *w, struct conn *c, const uint8_t *buf, size_t len)
 	}
 	msgscan((const char *)buf, len, &m);
 	if (msgscan_type_is(&m, "initial_execution_state")) {
-		if (m.has_state_seq && !c->have_base) {
+		/* A state mid-stream (the server's answer to a loss it could
+		 * not repair, or to request_initial_state) stands for every
+		 * event up to its seq: counted, and not taken as a gap. */
+		if (c->have_base)
+			w->resyncs++;
+		if (m.has_state_seq && (!c->have_base ||
+		    m.state_seq > c->last_seq)) {
 			c->last_seq = m.state_seq;
 			c->have_base = true;
 		}
@@ -443,6 +450,7 @@ on_close_frame(struct worker *w, struct conn *c, const uint8_t *p, size_t n)
 	ws_send(w, c, 8, reply, 2);
 	if (c->state != C_CLOSED) {
 		w->closes[slot]++;
+		atomic_fetch_add(&n_closed, 1);
 		c->state = C_CLOSED;
 		conn_release(w, c);
 	}
@@ -910,6 +918,7 @@ main(int argc, char **argv)
 	uint64_t t_conn_end, t_meas, now, last_change, prev_events = 0, ev;
 	uint64_t first_rx = UINT64_MAX, last_rx = 0, bytes = 0, msgs = 0;
 	uint64_t gaps = 0, missing = 0, dups = 0, reorders = 0, gap_msgs = 0;
+	uint64_t resyncs = 0;
 	uint64_t closes[CL_NSLOTS] = { 0 }, fails[F_NSLOTS] = { 0 };
 	uint64_t min_ev = UINT64_MAX, max_ev = 0, bad_clients = 0, errors_rx = 0;
 	long rss_before, rss_conn, rss_after;
@@ -980,6 +989,8 @@ main(int argc, char **argv)
 		now = now_ns(CLOCK_MONOTONIC);
 		if ((double)(now - t_meas) / 1e9 >= cfg.duration)
 			break;
+		if (open_now && atomic_load(&n_closed) >= open_now)
+			break; /* nobody left to measure */
 		for (ev = 0, k = 0; k < cfg.threads; k++)
 			ev += atomic_load_explicit(&ws[k].events_pub,
 			    memory_order_relaxed);
@@ -1021,6 +1032,7 @@ main(int argc, char **argv)
 		bytes += w->bytes;
 		msgs += w->msgs;
 		gap_msgs += w->gap_msgs;
+		resyncs += w->resyncs;
 		errors_rx += w->errors_rx;
 		for (i = 0; i < CL_NSLOTS; i++)
 			closes[i] += w->closes[i];
@@ -1079,8 +1091,9 @@ main(int argc, char **argv)
 	print_hist("latency_us", &lat, 1e3, true);
 	printf("\"seq\":{\"gaps\":%" PRIu64 ",\"missing\":%" PRIu64
 	    ",\"duplicates\":%" PRIu64 ",\"reorders\":%" PRIu64
-	    ",\"gap_messages\":%" PRIu64 ",\"clients_affected\":%" PRIu64 "},",
-	    gaps, missing, dups, reorders, gap_msgs, bad_clients);
+	    ",\"gap_messages\":%" PRIu64 ",\"state_resyncs\":%" PRIu64
+	    ",\"clients_affected\":%" PRIu64 "},",
+	    gaps, missing, dups, reorders, gap_msgs, resyncs, bad_clients);
 	printf("\"closed\":{");
 	for (i = 0; i < CL_NSLOTS; i++)
 		printf("\"%s\":%" PRIu64 "%s", close_names[i], closes[i],

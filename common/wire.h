@@ -30,6 +30,7 @@
  *                                -> ["ok", filter_id]
  *   ["filter_del", edge_id, filter_id] -> ["ok"]
  *   ["hw", component, status, details_map] -> ["ok", seq]
+ *   ["status"]                   -> ["ok", counters_map]  (flowhub --status)
  *   any failure                  -> ["error", code, message]
  * state_map is the PROTOCOL §3 object (seq included).  hub_instance
  * changes when the hub restarts: an edge then re-registers its filters.

@@ -214,6 +214,8 @@ hub_poll(struct hub *h, int wait_ms)
 	now = hub_mono_ms();
 	if (now - h->hb_at_ms >= HUB_TICK_MS)
 		housekeeping(h, now);
+	else if (h->pos - h->ckpt_pos > h->ring_cap / 4)
+		(void)hub_checkpoint(h); /* producers are waiting for room */
 	if (n == 0 && wait_ms > 0) {
 		int64_t left = HUB_TICK_MS - (hub_mono_ms() - h->hb_at_ms);
 		if (left > wait_ms)
@@ -267,6 +269,7 @@ open_ring(struct hub *h, char *err, size_t errlen)
 		return rc;
 	}
 	shmring_stats(h->ring, &st);
+	h->ring_cap = st.capacity;
 	if (st.capacity != h->cfg.ring_size)
 		log_warnx("ring %s exists with %llu bytes; using it",
 			  h->cfg.ring_name, (unsigned long long)st.capacity);

@@ -55,6 +55,7 @@ struct hub {
 	uint64_t instance; /* random per process: edges see restarts */
 	int64_t start_ms;
 
+	uint64_t ring_cap;  /* data area of the ring */
 	uint64_t pos;       /* ring position after the last consumed record */
 	uint64_t ckpt_pos;  /* position of the last durable checkpoint */
 	uint64_t ckpt_seq;

@@ -10,6 +10,7 @@ hub_libhub_la_SOURCES = \
 	%reldir%/history.c %reldir%/history.h \
 	%reldir%/filters.c %reldir%/filters.h \
 	%reldir%/core.c %reldir%/core.h \
+	%reldir%/mpbuf.c %reldir%/mpbuf.h \
 	%reldir%/listen.c %reldir%/listen.h \
 	%reldir%/publish.c %reldir%/publish.h \
 	%reldir%/rpc.c %reldir%/rpc.h \
@@ -23,3 +24,4 @@ bin_PROGRAMS += flowhub
 flowhub_SOURCES = %reldir%/main.c
 flowhub_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS)
 flowhub_LDADD = hub/libhub.la
+dist_man_MANS += doc/flowhub.8

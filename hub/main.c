@@ -38,6 +38,8 @@ struct opts {
 	int status;
 	int from_cli_events, from_cli_rpc; /* command line replaced the list */
 	int pass;                          /* 0: file, 1: command line */
+	char *owned[72];                   /* strings to free at exit */
+	int nowned;
 };
 
 static const struct option longopts[] = {
@@ -99,10 +101,13 @@ apply(struct opts *o, int c, const char *v, char *err, size_t errlen)
 	uint64_t u;
 	char *dup = NULL;
 
-	if (v && !(dup = strdup(v))) {
-		snprintf(err, errlen, "out of memory");
+	if (v && (o->nowned >= 64 ||
+		  !(dup = strdup(v)))) {
+		snprintf(err, errlen, "too many options or out of memory");
 		return -1;
 	}
+	if (dup)
+		o->owned[o->nowned++] = dup; /* freed at exit */
 	switch (c) {
 	case 'r':
 		if (v[0] != '/' || strchr(v + 1, '/') || strlen(v) < 2 ||
@@ -197,10 +202,8 @@ apply(struct opts *o, int c, const char *v, char *err, size_t errlen)
 		o->use_syslog = 1;
 		break;
 	}
-	free(dup);
 	return 0;
 bad:
-	free(dup);
 	return -1;
 }
 
@@ -313,6 +316,7 @@ finish_config(struct opts *o)
 		if (asprintf(&o->runtime_dir, "%s/flowhub",
 			     xdg && *xdg ? xdg : "/tmp") < 0)
 			return -1;
+		o->owned[o->nowned++] = o->runtime_dir;
 	}
 	if (!o->hub.ring_name)
 		o->hub.ring_name = SHMRING_DEFAULT_NAME;
@@ -473,20 +477,34 @@ on_signal(int sig)
 	stop = 1;
 }
 
+static int run(struct opts *op);
+
 int
 main(int argc, char **argv)
 {
-	struct opts o;
+	static struct opts o;
+	int rc;
+
+	if ((rc = parse_argv(&o, argc, argv)) <= 0)
+		rc = rc < 0 ? 1 : 0;
+	else if (finish_config(&o) < 0)
+		rc = 1;
+	else
+		rc = run(&o);
+	for (int i = 0; i < o.nowned; i++)
+		free(o.owned[i]);
+	return rc;
+}
+
+static int
+run(struct opts *op)
+{
+	struct opts o = *op;
 	struct hub *h;
 	struct sigaction sa;
 	char err[512];
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	if ((rc = parse_argv(&o, argc, argv)) <= 0)
-		return rc < 0 ? 1 : 0;
-	if (finish_config(&o) < 0)
-		return 1;
 	log_init("flowhub", o.use_syslog,
 		 o.verbose < 0 ? LOG_LVL_WARN
 			       : o.verbose == 0 ? LOG_LVL_INFO : LOG_LVL_DEBUG);

@@ -439,11 +439,3 @@ mp_read_map(struct mp_cur *c, uint32_t *n)
 {
 	return read_container(c, n, MP_MAP);
 }
-
-bool
-mp_span_eq(const struct mp_span *span, const char *s)
-{
-	size_t n = strlen(s);
-
-	return span->len == n && memcmp(span->p, s, n) == 0;
-}

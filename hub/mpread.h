@@ -74,7 +74,14 @@ int mp_read_str(struct mp_cur *c, struct mp_span *body);
 int mp_read_array(struct mp_cur *c, uint32_t *n);
 int mp_read_map(struct mp_cur *c, uint32_t *n);
 
-/* True when SPAN's body equals the NUL-terminated S. */
-bool mp_span_eq(const struct mp_span *span, const char *s);
+/* True when SPAN's body equals the NUL-terminated S (inline, so that the
+ * length of a literal folds away). */
+static inline bool
+mp_span_eq(const struct mp_span *span, const char *s)
+{
+	size_t n = __builtin_strlen(s);
+
+	return span->len == n && __builtin_memcmp(span->p, s, n) == 0;
+}
 
 #endif /* HUB_MPREAD_H */

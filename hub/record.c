@@ -33,6 +33,7 @@ enum fkind {
 
 struct field {
 	const char *name;
+	uint8_t nlen; /* strlen(name) */
 	int slot;
 	enum fkind fk;
 	bool required;
@@ -45,41 +46,41 @@ static const char *const finish_names[] = {"completed", "failed", "stopped",
 					   NULL};
 
 static const struct field f_es[] = {
-	{"sessionId", F_ES_SESSION, FK_ID, true, NULL},
-	{"programId", F_ES_PROGRAM_ID, FK_ID, false, NULL},
-	{"programName", F_ES_PROGRAM_NAME, FK_STR, false, NULL},
-	{"meta", F_ES_META, FK_OBJ, false, NULL},
-	{NULL, 0, 0, 0, NULL}};
+	{"sessionId", 9, F_ES_SESSION, FK_ID, true, NULL},
+	{"programId", 9, F_ES_PROGRAM_ID, FK_ID, false, NULL},
+	{"programName", 11, F_ES_PROGRAM_NAME, FK_STR, false, NULL},
+	{"meta", 4, F_ES_META, FK_OBJ, false, NULL},
+	{NULL, 0, 0, 0, 0, NULL}};
 static const struct field f_bs[] = {
-	{"blockId", F_BS_ID, FK_ID, true, NULL},
-	{"blockType", F_BS_TYPE, FK_ID, true, NULL},
-	{"blockName", F_BS_NAME, FK_STR, false, NULL},
-	{"displayText", F_BS_TEXT, FK_STR, false, NULL},
-	{"params", F_BS_PARAMS, FK_OBJ, false, NULL},
-	{NULL, 0, 0, 0, NULL}};
+	{"blockId", 7, F_BS_ID, FK_ID, true, NULL},
+	{"blockType", 9, F_BS_TYPE, FK_ID, true, NULL},
+	{"blockName", 9, F_BS_NAME, FK_STR, false, NULL},
+	{"displayText", 11, F_BS_TEXT, FK_STR, false, NULL},
+	{"params", 6, F_BS_PARAMS, FK_OBJ, false, NULL},
+	{NULL, 0, 0, 0, 0, NULL}};
 static const struct field f_be[] = {
-	{"blockId", F_BE_ID, FK_ID, true, NULL},
+	{"blockId", 7, F_BE_ID, FK_ID, true, NULL},
 	/* "running" is not a status a producer may report */
-	{"status", F_BE_STATUS, FK_ENUM, true, hub_bstatus_names + 1},
-	{"result", F_BE_RESULT, FK_ANY, false, NULL},
-	{"error", F_BE_ERROR, FK_STR, false, NULL},
-	{NULL, 0, 0, 0, NULL}};
+	{"status", 6, F_BE_STATUS, FK_ENUM, true, hub_bstatus_names + 1},
+	{"result", 6, F_BE_RESULT, FK_ANY, false, NULL},
+	{"error", 5, F_BE_ERROR, FK_STR, false, NULL},
+	{NULL, 0, 0, 0, 0, NULL}};
 static const struct field f_log[] = {
-	{"level", F_LOG_LEVEL, FK_ENUM, true, hub_level_names},
-	{"message", F_LOG_MESSAGE, FK_STR, true, NULL},
-	{"tag", F_LOG_TAG, FK_STR, false, NULL},
-	{"module", F_LOG_MODULE, FK_STR, false, NULL},
-	{"data", F_LOG_DATA, FK_OBJ, false, NULL},
-	{NULL, 0, 0, 0, NULL}};
+	{"level", 5, F_LOG_LEVEL, FK_ENUM, true, hub_level_names},
+	{"message", 7, F_LOG_MESSAGE, FK_STR, true, NULL},
+	{"tag", 3, F_LOG_TAG, FK_STR, false, NULL},
+	{"module", 6, F_LOG_MODULE, FK_STR, false, NULL},
+	{"data", 4, F_LOG_DATA, FK_OBJ, false, NULL},
+	{NULL, 0, 0, 0, 0, NULL}};
 static const struct field f_hw[] = {
-	{"component", F_HW_COMPONENT, FK_ID, true, NULL},
-	{"status", F_HW_STATUS, FK_ENUM, true, hub_hwstatus_names},
-	{"details", F_HW_DETAILS, FK_OBJ, false, NULL},
-	{NULL, 0, 0, 0, NULL}};
+	{"component", 9, F_HW_COMPONENT, FK_ID, true, NULL},
+	{"status", 6, F_HW_STATUS, FK_ENUM, true, hub_hwstatus_names},
+	{"details", 7, F_HW_DETAILS, FK_OBJ, false, NULL},
+	{NULL, 0, 0, 0, 0, NULL}};
 static const struct field f_ef[] = {
-	{"status", F_EF_STATUS, FK_ENUM, true, finish_names},
-	{"summary", F_EF_SUMMARY, FK_OBJ, false, NULL},
-	{NULL, 0, 0, 0, NULL}};
+	{"status", 6, F_EF_STATUS, FK_ENUM, true, finish_names},
+	{"summary", 7, F_EF_SUMMARY, FK_OBJ, false, NULL},
+	{NULL, 0, 0, 0, 0, NULL}};
 
 static const struct field *const tables[] = {
 	[FH_EV_EXECUTION_STARTED] = f_es, [FH_EV_BLOCK_STARTED] = f_bs,
@@ -185,12 +186,18 @@ read_ts(struct mp_cur *c, struct hub_ev *ev)
 	return BAD_NONE;
 }
 
+/*
+ * One pass over the map: keys are read as strings, each value either by
+ * a typed read or by mp_skip, all bounded by the record; the end must
+ * be the end of the record.  So a record is validated and decoded at
+ * once.
+ */
 enum hub_bad
 hub_record_decode(int32_t type, const void *data, uint32_t len,
 		  struct hub_ev *ev)
 {
 	const struct field *tab;
-	struct mp_cur c, whole;
+	struct mp_cur c;
 	uint32_t n;
 
 	memset(ev, 0, sizeof(*ev));
@@ -200,37 +207,43 @@ hub_record_decode(int32_t type, const void *data, uint32_t len,
 	ev->kind = type;
 	tab = tables[type];
 
-	/* Validate the whole payload first: exactly one value, bounded. */
-	mp_cur_init(&whole, data, len);
-	if (mp_skip(&whole, NULL) < 0 || !mp_cur_done(&whole))
-		return BAD_MSGPACK;
-
 	mp_cur_init(&c, data, len);
-	if (mp_read_map(&c, &n) < 0)
+	switch (mp_peek(&c)) {
+	case MP_MAP:
+		if (mp_read_map(&c, &n) < 0)
+			return BAD_MSGPACK;
+		break;
+	case -1:
+		return BAD_MSGPACK;
+	default: {
+		struct mp_cur w = c;
+		if (mp_skip(&w, NULL) < 0 || !mp_cur_done(&w))
+			return BAD_MSGPACK;
 		return BAD_NOT_MAP;
+	}
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct mp_span key;
 		const struct field *f;
 		enum hub_bad bad;
 
 		if (mp_read_str(&c, &key) < 0)
-			return BAD_NOT_MAP;
-		if (mp_span_eq(&key, "ts")) {
-			if ((bad = read_ts(&c, ev)) != BAD_NONE)
-				return bad;
-			continue;
-		}
-		if (mp_span_eq(&key, "_rid")) {
-			if (mp_read_uint(&c, &ev->rid) < 0)
-				return BAD_WRONG_TYPE;
-			ev->has_rid = true;
-			continue;
-		}
+			return mp_skip(&c, NULL) < 0 ? BAD_MSGPACK : BAD_NOT_MAP;
 		for (f = tab; f->name; f++)
-			if (mp_span_eq(&key, f->name))
+			if (key.len == f->nlen && memcmp(key.p, f->name, f->nlen) == 0)
 				break;
 		if (!f->name) {
-			(void)mp_skip(&c, NULL); /* validated above */
+			if (mp_span_eq(&key, "ts")) {
+				if ((bad = read_ts(&c, ev)) != BAD_NONE)
+					return bad;
+			} else if (mp_span_eq(&key, "_rid")) {
+				if (mp_read_uint(&c, &ev->rid) < 0)
+					return mp_skip(&c, NULL) < 0 ? BAD_MSGPACK
+								     : BAD_WRONG_TYPE;
+				ev->has_rid = true;
+			} else if (mp_skip(&c, NULL) < 0) {
+				return BAD_MSGPACK;
+			}
 			continue;
 		}
 		if (mp_peek(&c) == MP_NIL) {
@@ -244,20 +257,27 @@ hub_record_decode(int32_t type, const void *data, uint32_t len,
 		case FK_STR:
 		case FK_ENUM:
 			if (mp_read_str(&c, &ev->f[f->slot]) < 0)
-				return BAD_WRONG_TYPE;
+				return mp_skip(&c, NULL) < 0 ? BAD_MSGPACK
+							     : BAD_WRONG_TYPE;
 			if (f->fk == FK_ID && ev->f[f->slot].len > HUB_ID_MAX)
 				return BAD_TOO_LONG;
 			break;
-		case FK_OBJ:
-			if (mp_peek(&c) != MP_MAP)
+		case FK_OBJ: {
+			int k = mp_peek(&c);
+			if (mp_skip(&c, &ev->f[f->slot]) < 0)
+				return BAD_MSGPACK;
+			if (k != MP_MAP)
 				return BAD_WRONG_TYPE;
-			(void)mp_skip(&c, &ev->f[f->slot]);
 			break;
+		}
 		case FK_ANY:
-			(void)mp_skip(&c, &ev->f[f->slot]);
+			if (mp_skip(&c, &ev->f[f->slot]) < 0)
+				return BAD_MSGPACK;
 			break;
 		}
 	}
+	if (!mp_cur_done(&c))
+		return BAD_MSGPACK; /* trailing bytes */
 	for (const struct field *f = tab; f->name; f++) {
 		if (!ev->f[f->slot].p) {
 			if (f->required)
@@ -316,6 +336,11 @@ put2(char *p, unsigned v)
 	p[1] = (char)('0' + v % 10);
 }
 
+/* The calendar date changes once a day: keep the last one (per thread). */
+static __thread int64_t cached_days = -1;
+static __thread int cached_y;
+static __thread unsigned cached_m, cached_d;
+
 void
 hub_time_format(int64_t ms, char out[HUB_TIME_LEN])
 {
@@ -329,7 +354,17 @@ hub_time_format(int64_t ms, char out[HUB_TIME_LEN])
 		ms = HUB_TS_MAX;
 	days = ms / 86400000;
 	rem = ms % 86400000;
-	civil_from_days(days, &y, &m, &d);
+	if (days == cached_days) {
+		y = cached_y;
+		m = cached_m;
+		d = cached_d;
+	} else {
+		civil_from_days(days, &y, &m, &d);
+		cached_days = days;
+		cached_y = y;
+		cached_m = m;
+		cached_d = d;
+	}
 	hh = (unsigned)(rem / 3600000);
 	mi = (unsigned)(rem / 60000 % 60);
 	ss = (unsigned)(rem / 1000 % 60);

@@ -846,6 +846,7 @@ export class FlowhubClient {
 	afterDisconnect() {
 		this.clearTimers();
 		this.state.logsSubscribed = false;
+		this.changed(['logsSubscribed', 'lastClose']);
 		if (!this.wanted) {
 			this.setStatus('disconnected');
 			return;

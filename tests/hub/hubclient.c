@@ -14,6 +14,15 @@
  *                                    print each envelope with its message's
  *                                    topic and prev_e/prev_l, until COUNT
  *                                    envelopes or IDLE_MS without one
+ *   hubclient follow EVENTS RPC -n SEQ [-w MS]
+ *                                    follow a hub across restarts: subscribe
+ *                                    to E and L, keep a catch-all log filter
+ *                                    registered (again after each restart),
+ *                                    and poll "since" to fill what the
+ *                                    stream did not carry; print every
+ *                                    envelope seen (with "src": "pub" or
+ *                                    "since", duplicates included) until
+ *                                    SEQ is reached (exit 1 after MS)
  *
  * Envelope lines: {"seq":N,"type":T,"data":{...},"ids":[...]} (sub adds
  * "topic", "prev_e", "prev_l").
@@ -23,6 +32,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +42,8 @@
 #include "mpjson.h"
 #include "mpread.h"
 #include "wire.h"
+
+static int quiet_flush; /* follow: flush only at exit, keep up with the hub */
 
 static void
 die(const char *what, int rc)
@@ -49,7 +61,8 @@ print_json(json_t *v)
 		puts(s);
 		free(s);
 	}
-	fflush(stdout);
+	if (!quiet_flush)
+		fflush(stdout);
 }
 
 static nng_socket
@@ -250,6 +263,150 @@ cmd_sub(const char *url, const char *topics, long count, long idle_ms)
 	return 0;
 }
 
+/* One request with a short timeout; NULL when the hub does not answer. */
+static json_t *
+try_call(nng_socket s, const char *fmt, ...)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	nng_msg *m;
+	json_t *req, *rep;
+	va_list ap;
+
+	va_start(ap, fmt);
+	req = json_vpack_ex(NULL, 0, fmt, ap);
+	va_end(ap);
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	mpjson_pack(&pk, req);
+	json_decref(req);
+	if (nng_send(s, sb.data, sb.size, 0) != 0) {
+		msgpack_sbuffer_destroy(&sb);
+		return NULL;
+	}
+	msgpack_sbuffer_destroy(&sb);
+	if (nng_recvmsg(s, &m, 0) != 0)
+		return NULL;
+	rep = mpjson_to_json(nng_msg_body(m), nng_msg_len(m), NULL);
+	nng_msg_free(m);
+	return rep;
+}
+
+static void
+print_env(json_t *env, const char *src, unsigned long long *max_seen)
+{
+	json_t *o = envelope_json(env);
+	unsigned long long sq =
+		(unsigned long long)json_integer_value(json_array_get(env, 0));
+
+	json_object_set_new(o, "src", json_string(src));
+	print_json(o);
+	json_decref(o);
+	if (sq > *max_seen)
+		*max_seen = sq;
+}
+
+static int
+cmd_follow(const char *events, const char *rpc, unsigned long long target,
+	   long max_ms)
+{
+	nng_socket sub, req;
+	unsigned long long max_seen = 0, polled = 0;
+	long long instance = -1, end = now_ms() + max_ms, next_poll = 0;
+	int rc, done = 0;
+
+	if ((rc = nng_sub0_open(&sub)) != 0 || (rc = nng_req0_open(&req)) != 0)
+		die("socket", rc);
+	quiet_flush = 1;
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	nng_socket_set_int(sub, NNG_OPT_RECVBUF, 8192);
+	nng_socket_set_size(sub, NNG_OPT_RECVMAXSZ, WIRE_MAX_MSG);
+	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 5);
+	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "E", 1);
+	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "L", 1);
+	nng_socket_set_ms(sub, NNG_OPT_RECONNMINT, 10);
+	nng_socket_set_ms(sub, NNG_OPT_RECONNMAXT, 50);
+	nng_socket_set_ms(req, NNG_OPT_RECVTIMEO, 300);
+	nng_socket_set_ms(req, NNG_OPT_SENDTIMEO, 300);
+	nng_socket_set_ms(req, NNG_OPT_RECONNMINT, 10);
+	nng_socket_set_ms(req, NNG_OPT_RECONNMAXT, 50);
+	nng_socket_set_size(req, NNG_OPT_RECVMAXSZ, WIRE_MAX_MSG);
+	if ((rc = nng_dial(sub, events, NULL, NNG_FLAG_NONBLOCK)) != 0 ||
+	    (rc = nng_dial(req, rpc, NULL, NNG_FLAG_NONBLOCK)) != 0)
+		die("dial", rc);
+	while (!done) {
+		nng_msg *m;
+		if (nng_recvmsg(sub, &m, 0) == 0) {
+			json_t *msg = mpjson_to_json((char *)nng_msg_body(m) + 1,
+						     nng_msg_len(m) - 1, NULL), *env;
+			size_t i;
+			json_array_foreach(json_array_get(msg, 2), i, env)
+				print_env(env, "pub", &max_seen);
+			json_decref(msg);
+			nng_msg_free(m);
+		}
+		if (now_ms() < next_poll)
+			continue;
+		next_poll = now_ms() + 5;
+		json_t *rep = try_call(req, "[s, s]", "hello", "follower");
+		if (!rep)
+			goto check;
+		long long inst = json_integer_value(json_array_get(rep, 1));
+		json_decref(rep);
+		if (inst != instance) {
+			rep = try_call(req, "[s, s, n, n, n]", "filter_add",
+				       "follower");
+			if (!rep)
+				goto check;
+			json_decref(rep);
+			instance = inst;
+		}
+		for (;;) {
+			rep = try_call(req, "[s, I, i]", "since", (json_int_t)polled,
+				       WIRE_SINCE_MAX);
+			if (!rep)
+				break;
+			const char *st = json_string_value(json_array_get(rep, 0));
+			json_t *env;
+			size_t i;
+			if (st && strcmp(st, "too_old") == 0) {
+				unsigned long long oldest = (unsigned long long)
+					json_integer_value(json_array_get(rep, 1));
+				json_t *o = json_pack("{s:I, s:I}", "hole_from",
+						      (json_int_t)polled + 1,
+						      "hole_to", (json_int_t)oldest - 1);
+				print_json(o);
+				json_decref(o);
+				polled = oldest - 1;
+				json_decref(rep);
+				continue;
+			}
+			json_array_foreach(json_array_get(rep, 1), i, env) {
+				print_env(env, "since", &max_seen);
+				polled = (unsigned long long)json_integer_value(
+					json_array_get(env, 0));
+			}
+			int more = json_is_true(json_array_get(rep, 2));
+			json_decref(rep);
+			if (!more)
+				break;
+		}
+check:
+		if (polled >= target)
+			done = 1;
+		else if (now_ms() > end) {
+			fprintf(stderr, "hubclient: follow reached %llu of %llu\n",
+				polled, target);
+			nng_close(sub);
+			nng_close(req);
+			return 1;
+		}
+	}
+	nng_close(sub);
+	nng_close(req);
+	return 0;
+}
+
 static void
 usage(void)
 {
@@ -257,7 +414,8 @@ usage(void)
 		"usage: hubclient req URL JSON\n"
 		"       hubclient since URL S\n"
 		"       hubclient wait URL SEQ [MS]\n"
-		"       hubclient sub URL [-t TOPICS] [-n COUNT] [-w IDLE_MS]\n");
+		"       hubclient sub URL [-t TOPICS] [-n COUNT] [-w IDLE_MS]\n"
+		"       hubclient follow EVENTS RPC -n SEQ [-w MS]\n");
 	exit(2);
 }
 
@@ -273,6 +431,19 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "wait") == 0 && (argc == 4 || argc == 5))
 		return cmd_wait(argv[2], strtoull(argv[3], NULL, 10),
 				argc == 5 ? atol(argv[4]) : 10000);
+	if (strcmp(argv[1], "follow") == 0 && argc >= 4) {
+		unsigned long long target = 0;
+		long ms = 60000;
+		for (int i = 4; i < argc; i++) {
+			if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+				target = strtoull(argv[++i], NULL, 10);
+			else if (strcmp(argv[i], "-w") == 0 && i + 1 < argc)
+				ms = atol(argv[++i]);
+			else
+				usage();
+		}
+		return cmd_follow(argv[2], argv[3], target, ms);
+	}
 	if (strcmp(argv[1], "sub") == 0) {
 		const char *topics = "E";
 		long count = 0, idle = 2000;

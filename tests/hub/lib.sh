@@ -19,7 +19,7 @@ cleanup() {
 	[ -n "$HUB_PID" ] && kill -KILL "$HUB_PID" 2>/dev/null
 	[ -n "$EXTRA_PIDS" ] && kill -KILL $EXTRA_PIDS 2>/dev/null
 	rm -f "/dev/shm$RING"
-	rm -rf "$WORK"
+	[ -n "$FH_KEEP" ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
 
