@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/e2e/lib/edgelib.sh"
 start_hub
 PA=$(free_port)
-start_edge sa "$PA"
+start_edge sa "$PA" --queue-limit 4M  # a Python reader needs the slack
 wait_linked "$PA"
 eval "pid=\$EDGE_PID_sa"
 "$PY" "$LIB/../edge_slow.py" "$PA" "$EMIT_BIN" "$RING" "$pid" ||

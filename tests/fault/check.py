@@ -245,6 +245,13 @@ def main():
                                       "p99_ns": p99, "worst_p99_ns": worst,
                                       "max_ns": mx, "rate": ev / dur if dur else 0}
 
+    if runs:
+        print("producers: %d events into the ring (%s), ring full %d times"
+              % (sum(v[0] for v in runs.values()),
+                 ", ".join("run %d: %d%s" % (k, v[0], "" if v[0] == v[1] else
+                                             " (+1 if it died in the call)")
+                           for k, v in sorted(runs.items())), full_total))
+        out["events_sent"] = sum(v[0] for v in runs.values())
     # ---- clients ----
     recoveries = {}
     target = None
@@ -277,6 +284,8 @@ def main():
                 if r[2] and r[2] / 1e9 >= fault:
                     rec = prefix_max / 1e9 - fault
                     break
+            if c["missing_count"] or not c["done"]:
+                rec = None  # a client with a hole is never whole again
             recoveries[name] = rec
             cr["recovery_s"] = rec
             line += ", recovery %s" % ("%.3f s" % rec if rec is not None
@@ -296,6 +305,14 @@ def main():
                 "; ".join("%s %.1f/%.1f/%.1f (%d)" % (k, pct(v, .5), pct(v, .99),
                                                      max(v), len(v))
                           for k, v in phl.items() if v)
+            if fault_end and fault_end > fault:
+                # what the hub got through to this client while the fault
+                # lasted (events emitted in it, whenever they arrived)
+                rate = len(phl["during"]) / (fault_end - fault)
+                cr["rate_during"] = rate
+                line += "\n    events emitted during the fault and delivered: " \
+                    "%d (%.0f/s over %.1f s)" % (len(phl["during"]), rate,
+                                                 fault_end - fault)
         elif lat:
             line += "\n    emit->client latency ms p50/p99/max: %.1f/%.1f/%.1f" % (
                 pct(lat, .5), pct(lat, .99), max(lat))
@@ -338,6 +355,18 @@ def main():
         if c["missing_count"]:
             fail("%s: %d seqs missing, e.g. %s" % (name, c["missing_count"],
                                                   c["missing_sample"][:10]))
+            # where they are: between a resume's since and the state that
+            # greeted that connection (the resume did not replay them), or
+            # elsewhere
+            got = set(r[0] for r in recs)
+            hi = c["target"] if c["target"] is not None else c["last"]
+            miss = [s for s in range(c["start"], hi + 1) if s not in got]
+            for g in c.get("greetings", []):
+                inside = [s for s in miss if g["since"] < s <= g["greeting"]]
+                print("    resume since %d, greeted with state %d: %d of the "
+                      "missing seqs lie in between" % (g["since"],
+                                                        g["greeting"],
+                                                        len(inside)))
         if c["dup_count"]:
             fail("%s: %d duplicate seqs, e.g. %s" % (name, c["dup_count"],
                                                     c["dups"][:10]))
@@ -371,6 +400,9 @@ def main():
         # the hub sequenced exactly what the producers wrote
         if runs and c["start"] is not None and c["target"] is not None:
             seqd = c["target"] - c["start"] + 1
+            if name == clients[0]["name"]:
+                print("hub: %d seqs given (%d..%d)" % (seqd, c["start"],
+                                                       c["target"]))
             lo = sum(v[0] for v in runs.values()) + len(c["gaps"])
             hi = sum(v[1] for v in runs.values()) + len(c["gaps"])
             if not lo <= seqd <= hi:
@@ -384,6 +416,9 @@ def main():
             out["recovery_s"] = max(hit)
             print("recovery time (fault -> every affected client whole again):"
                   " %.3f s" % max(hit))
+        elif hit:
+            print("recovery time: never (%d of %d affected clients never got "
+                  "whole again)" % (sum(v is None for v in hit), len(hit)))
     elif recoveries and all(v is not None for v in recoveries.values()):
         out["recovery_s"] = max(recoveries.values())
         print("recovery time (fault -> every client whole again): %.3f s"

@@ -4,9 +4,9 @@
 # no hole, and their emit->client latency (from the stamp faultprod puts
 # in each event) under that load is compared with the quiet case.
 #
-# Quiet and loaded windows alternate (quiet 6 s, loaded 12 s, twice) so
+# Quiet and loaded windows alternate (quiet 6 s, loaded 15 s, twice) so
 # that a change in what else runs on the machine hits both alike.  A
-# loaded window lasts 12 s because the kernel's socket buffers take about
+# loaded window lasts 15 s because the kernel's socket buffers take about
 # 2 MB (7 s at this rate) before the edge's own queue for the stalled
 # client starts to grow to its 1 MiB limit.
 # The load generator runs at nice 19: it should compete for the 2 CPUs less
@@ -24,12 +24,12 @@ metric() {
 	curl -s -m 2 "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'
 }
 fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
-fault_producer 1 --rate 1000 --duration 42
+fault_producer 1 --rate 1000 --duration 48
 sleep 3
 fault_mark steady   # start-up transients end here
 load() {
 	nice -n 19 $PY "$FAULT_SRC/churn.py" --url "ws://127.0.0.1:$E0/ws/flow" \
-		--clients 200 --duration 12 --stalled-url "ws://127.0.0.1:$E0/ws/flow" \
+		--clients 200 --duration 15 --stalled-url "ws://127.0.0.1:$E0/ws/flow" \
 		>> "$RUN/churn.out" 2>> "$RUN/churn.err" 9>&- &
 	CHURN_PID=$!
 	FAULT_PIDS+=("$CHURN_PID")

@@ -98,6 +98,7 @@ class Client:
         self.connects = 0
         self.connect_failures = 0
         self.resumes = 0
+        self.greetings = []        # per resume: since and the greeting's seq
         self.pre_allowed = set()
         self.ready = asyncio.Event()
         self.done = False
@@ -159,6 +160,8 @@ class Client:
                 self.errors.append({"first_message": first.get("type")})
                 return
             s_init = int(first["data"]["seq"])
+            if resuming:
+                self.greetings.append({"since": since, "greeting": s_init})
             prev = None
             if self.start is None:
                 # First connection: the test starts the producer only once
@@ -263,7 +266,8 @@ class Client:
             "gaps": self.gaps, "errors": self.errors[:20],
             "closes": self.closes, "connects": self.connects,
             "connect_failures": self.connect_failures,
-            "resumes": self.resumes, "anchor": self.anchor,
+            "resumes": self.resumes, "greetings": self.greetings,
+            "anchor": self.anchor,
             "events": self.events, "records": self.records,
         }
 
