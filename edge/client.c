@@ -660,15 +660,21 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 		e->m.rate_limited++;
 		c->strikes++;
 		if (c->strikes > e->conf.rate_burst) {
-			/* Closed from the writeable callback, like a slow
-			 * client: returning -1 here while lws still holds a
-			 * partial write of our replies ended the connection
-			 * without the close frame. */
 			e->m.rate_closes++;
-			c->rx_len = 0;
-			edge_client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-					  "rate limit");
-			return 0;
+			if (lws_partial_buffered(wsi)) {
+				/* lws cannot put a close frame behind its
+				 * partial write now: returning -1 would end
+				 * the connection without one.  Close from
+				 * the writeable callback, like a slow client. */
+				c->rx_len = 0;
+				edge_client_close(c,
+						  LWS_CLOSE_STATUS_POLICY_VIOLATION,
+						  "rate limit");
+				return 0;
+			}
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+					 (unsigned char *)"rate limit", 10);
+			return -1;
 		}
 		(void)now;
 		reply_error(e, c, "rate_limited",
