@@ -16,6 +16,20 @@
  * buffer or, when that does not reach back far enough, out of the hub's
  * history; live events for that client are held back meanwhile (they are
  * in the recent buffer, which the replay ends with).
+ *
+ * Greeting hold: a new client gets the state at once, but the live events
+ * after it wait until the client's first message (or EDGE_HOLD_MS).  A
+ * reconnecting client's first message is its resume, and since nothing
+ * was sent after the greeting yet, the replay can start exactly at its
+ * `since`: every event after it arrives once and in order, instead of
+ * only those after whatever the client happened to receive first.
+ *
+ * Filter hold: logs reach this edge only for filters the hub knows, so
+ * between a subscribe_logs with a new filter and the hub's confirmation
+ * the client's stream stops (sub_pending).  Once confirmed, it resumes
+ * from where it stopped out of the hub's history, whose logs carry the
+ * ids of the filters registered at the time of the reply: the logs of
+ * the registration window are not lost.
  */
 #include "config.h"
 
@@ -36,6 +50,9 @@
 
 #define IPTAB_SIZE 1024
 #define RATE_WINDOW_MS 2000
+#define EDGE_HOLD_MS 1000 /* longest a greeted client waits for live
+			  * events: long enough for a resume sent at once
+			  * to arrive on a loaded machine */
 #define EDGE_BATCH_BYTES (64u << 10) /* most bytes one write carries */
 
 struct edge_ipcount {
@@ -242,7 +259,64 @@ edge_client_send_state(struct edge *e, struct edge_client *c)
 	 * even when the state is older than it. */
 	c->queued_seq = r->snap->seq > c->written_seq ? r->snap->seq
 						       : c->written_seq;
-	queue_recent(e, c, 0);
+	if (c->sub_pending)
+		c->replay_from = c->queued_seq;
+	else if (!c->held_until_ms)
+		queue_recent(e, c, 0);
+}
+
+/* ---- greeting hold ---------------------------------------------------- */
+
+static void
+unhold(struct edge *e, struct edge_client *c)
+{
+	if (c->held_until_ms) {
+		c->held_until_ms = 0;
+		e->nheld--;
+	}
+}
+
+/* Start the live stream of a held client right after its greeting. */
+static void
+release(struct edge *e, struct edge_client *c)
+{
+	size_t idx;
+
+	if (!c->held_until_ms)
+		return;
+	unhold(e, c);
+	if (c->close_code || c->resuming || c->sub_pending)
+		return;
+	if (edge_recent_covers(&e->recent, c->queued_seq, &idx))
+		queue_recent(e, c, idx);
+	else if (c->queued_seq < edge_sync_fwd(e))
+		/* The snapshot moved on while the client waited and the
+		 * frames after its greeting are gone: a newer state. */
+		edge_client_send_state(e, c);
+}
+
+static void
+hold_tick(lws_sorted_usec_list_t *sul)
+{
+	struct edge *e = lws_container_of(sul, struct edge, hold_sul);
+	struct edge_client *c;
+	uint64_t now = edge_now_ms();
+
+	for (c = e->clients; c && e->nheld; c = c->next)
+		if (c->held_until_ms && c->held_until_ms <= now)
+			release(e, c);
+	if (e->nheld)
+		lws_sul_schedule(e->ctx, 0, &e->hold_sul, hold_tick,
+				 EDGE_HOLD_MS * 1000 / 4);
+}
+
+static void
+hold(struct edge *e, struct edge_client *c)
+{
+	c->held_until_ms = edge_now_ms() + EDGE_HOLD_MS;
+	if (e->nheld++ == 0)
+		lws_sul_schedule(e->ctx, 0, &e->hold_sul, hold_tick,
+				 EDGE_HOLD_MS * 1000 / 4);
 }
 
 void
@@ -271,7 +345,8 @@ edge_client_broadcast(struct edge *e, struct edge_frame *f)
 	uint64_t closes = e->m.slow_closes;
 
 	for (c = e->clients; c; c = c->next) {
-		if (c->resuming || c->close_code)
+		if (c->resuming || c->close_code || c->held_until_ms ||
+		    c->sub_pending)
 			continue;
 		before = (unsigned)c->q.n;
 		push_event(e, c, f);
@@ -308,6 +383,13 @@ resume(struct edge *e, struct edge_client *c, uint64_t since)
 	drop_unsent_events(c);
 	c->queued_seq = from;
 	c->resume_wait = 0;
+	c->hub_only = 0;
+	if (c->sub_pending) {
+		/* Replayed once the hub has the client's filter. */
+		c->resuming = 0;
+		c->replay_from = from;
+		return;
+	}
 	if (edge_recent_covers(&e->recent, from, &idx) ||
 	    (e->recent.snap && from >= edge_sync_fwd(e))) {
 		if (!edge_recent_covers(&e->recent, from, &idx))
@@ -351,10 +433,16 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 		struct edge_env env;
 		struct edge_frame *f;
 
-		if (edge_recent_covers(&e->recent, c->resume_pos, &idx))
+		if (!c->hub_only &&
+		    edge_recent_covers(&e->recent, c->resume_pos, &idx))
 			break;
 		if (edge_env_read(&r, &env) != 0)
 			goto fallback;
+		/* A reply starts right after the since it was asked for: one
+		 * that does not answers an earlier request of this client,
+		 * overtaken by a new resume; the newer one is on its way. */
+		if (i == 0 && env.seq != c->resume_pos + 1)
+			return;
 		if (env.seq <= c->resume_pos)
 			continue;
 		c->resume_pos = env.seq;
@@ -369,9 +457,19 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 	}
 	if (i == k && edge_mpr_next(&r, &v) == 0 && v.type == EDGE_MPT_BOOL)
 		more = v.b;
-	if (edge_recent_covers(&e->recent, c->resume_pos, &idx)) {
+	if (i == k && !more)
+		c->hub_only = 0; /* reached the hub's head as of this reply */
+	if (!c->hub_only &&
+	    (edge_recent_covers(&e->recent, c->resume_pos, &idx) ||
+	     (!more && c->resume_pos >= edge_sync_fwd(e)))) {
+		/* Caught up with what this edge has (or is ahead of it: the
+		 * hub's reply may run ahead of the PUB stream). */
+		if (!edge_recent_covers(&e->recent, c->resume_pos, &idx))
+			idx = e->recent.frames.n;
 		c->resuming = 0;
 		queue_recent(e, c, idx);
+		if (c->queued_seq < c->resume_pos)
+			c->queued_seq = c->resume_pos;
 		return;
 	}
 	if (more && k > 0) {
@@ -385,8 +483,34 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 			return;
 	}
 fallback:
+	log_debug("resume of client %" PRIu64 " from %" PRIu64
+		  ": history not usable, sending the state", c->serial,
+		  c->resume_pos);
 	drop_unsent_events(c);
 	edge_client_send_state(e, c);
+}
+
+void
+edge_client_filter_ready(struct edge *e, struct edge_client *c)
+{
+	uint64_t from = c->replay_from;
+
+	unhold(e, c);
+	if (c->close_code || c->resuming)
+		return;
+	drop_unsent_events(c);
+	c->queued_seq = from;
+	c->resume_wait = 0;
+	log_debug("client %" PRIu64 ": log filter confirmed, replaying from %"
+		  PRIu64, c->serial, from);
+	if (edge_sync_linked(e) &&
+	    edge_sync_request_since(e, c->serial, from) == 0) {
+		c->resuming = 1;
+		c->hub_only = 1;
+		c->resume_pos = from;
+		return;
+	}
+	resume(e, c, from);
 }
 
 /* ---- commands --------------------------------------------------------- */
@@ -465,12 +589,24 @@ dispatch(struct edge *e, struct edge_client *c, const char *msg, size_t len)
 	struct edge_proto_err err;
 	struct edge_buf b;
 	char ts[32];
+	int was_pending;
 
 	if (edge_proto_parse(msg, len, &cmd, &err) != 0) {
 		e->m.proto_errors++;
+		release(e, c);
 		reply_error(e, c, err.code, err.message, err.field);
 		return;
 	}
+	/* A resume ends the greeting hold by taking over the stream itself,
+	 * from exactly where the client says.  identify_client and log
+	 * subscriptions usually come before it, so they leave the hold on
+	 * (the timer ends it); anything else starts the live stream. */
+	if (cmd.type == EDGE_CMD_RESUME)
+		unhold(e, c);
+	else if (cmd.type != EDGE_CMD_IDENTIFY &&
+		 cmd.type != EDGE_CMD_SUBSCRIBE_LOGS &&
+		 cmd.type != EDGE_CMD_UNSUBSCRIBE_LOGS)
+		release(e, c);
 	switch (cmd.type) {
 	case EDGE_CMD_IDENTIFY:
 		cmd_identify(e, c, &cmd);
@@ -488,11 +624,19 @@ dispatch(struct edge *e, struct edge_client *c, const char *msg, size_t len)
 			edge_client_send_state(e, c);
 		break;
 	case EDGE_CMD_SUBSCRIBE_LOGS:
+		was_pending = c->sub_pending;
 		if (edge_filter_subscribe(e, c, &cmd.filter) != 0)
 			reply_error(e, c, "internal", "out of memory", NULL);
+		if (c->sub_pending && !was_pending && !c->resuming)
+			c->replay_from = c->queued_seq;
+		else if (!c->sub_pending && was_pending)
+			resume(e, c, c->replay_from);
 		break;
 	case EDGE_CMD_UNSUBSCRIBE_LOGS:
+		was_pending = c->sub_pending;
 		edge_filter_unsubscribe(e, c);
+		if (was_pending)
+			resume(e, c, c->replay_from);
 		edge_buf_init(&b, EDGE_PRE, 0);
 		edge_buf_adds(&b, "{\"type\":\"logs_unsubscribed\",\"data\":{}}");
 		reply(e, c, &b);
@@ -560,6 +704,7 @@ edge_client_established(struct edge *e, struct edge_client *c, struct lws *wsi)
 	e->nclients++;
 	e->m.connections++;
 	log_info("WebSocket client connected from %s", c->addr);
+	hold(e, c);
 	edge_client_send_state(e, c);
 	return 0;
 }
@@ -577,6 +722,7 @@ edge_client_closed(struct edge *e, struct edge_client *c)
 		c->next->prev = c->prev;
 	e->nclients--;
 	e->m.disconnections++;
+	unhold(e, c);
 	edge_filter_unsubscribe(e, c);
 	edge_fq_fini(&c->q);
 	free(c->rx);

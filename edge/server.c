@@ -293,8 +293,10 @@ edge_server_run(struct edge *e, volatile int *stop)
 void
 edge_server_close(struct edge *e)
 {
-	if (e->ctx)
+	if (e->ctx) {
+		lws_sul_cancel(&e->hold_sul);
 		lws_context_destroy(e->ctx);
+	}
 	e->ctx = NULL;
 	if (e->listen_fd >= 0)
 		close(e->listen_fd);
