@@ -514,6 +514,9 @@ async function main() {
 			wide: [...document.querySelectorAll('.card')]
 				.filter((c) => c.getBoundingClientRect().right > window.innerWidth + 1).length,
 			font: parseFloat(getComputedStyle(document.querySelector('.action-text') || document.body).fontSize),
+			over: [...document.querySelectorAll('body *')]
+				.filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+				.slice(0, 6).map((e) => `${e.tagName}.${e.className}:${e.textContent.slice(0, 40)}`),
 		}));
 		if (phone.scroll > phone.view || phone.wide || phone.font < 14)
 			throw new Error(`not readable at 390 px: ${JSON.stringify(phone)}`);
