@@ -661,6 +661,17 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 		c->strikes++;
 		if (c->strikes > e->conf.rate_burst) {
 			e->m.rate_closes++;
+			if (lws_partial_buffered(wsi)) {
+				/* lws cannot put a close frame behind its
+				 * partial write now: returning -1 would end
+				 * the connection without one.  Close from
+				 * the writeable callback, like a slow client. */
+				c->rx_len = 0;
+				edge_client_close(c,
+						  LWS_CLOSE_STATUS_POLICY_VIOLATION,
+						  "rate limit");
+				return 0;
+			}
 			lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 					 (unsigned char *)"rate limit", 10);
 			return -1;

@@ -57,6 +57,8 @@ shmring_consumer_attach(struct shmring *r)
 		return shmring__fail(-EPROTO, "segment positions head %llu tail %llu are inconsistent",
 			    (unsigned long long)head, (unsigned long long)tail);
 	}
+	/* A consumer that died asleep may have left the flag set. */
+	atomic_store_explicit(&h->sleeping, 0, RLX);
 	r->consumer = true;
 	r->owner_word = me;
 	r->cursor = head;
