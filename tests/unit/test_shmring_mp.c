@@ -77,6 +77,20 @@ open_ring(size_t cap, uint32_t liveness_ms)
 	return r;
 }
 
+/* The header as the segment has it, for tests that play a broken party. */
+static struct shmring__hdr *
+map_header(void)
+{
+	int fd = shm_open(name, O_RDWR, 0);
+	void *m;
+
+	ck_assert_int_ge(fd, 0);
+	m = mmap(NULL, SHMRING__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	return m;
+}
+
 /* ---- many producers ------------------------------------------------- */
 
 #define NPROD 4
@@ -385,6 +399,28 @@ START_TEST(should_wake_a_sleeping_consumer_from_another_process)
 }
 END_TEST
 
+START_TEST(should_stop_waking_a_consumer_that_died_asleep)
+{
+	struct shmring *r = open_ring(SHMRING_MIN_CAPACITY, 0);
+	struct shmring__hdr *h = map_header();
+	struct shmring *c;
+
+	/* What a consumer killed inside shmring_wait leaves behind. */
+	atomic_store(&h->sleeping, 1);
+	ck_assert_int_eq(shmring_write(r, 1, "a", 1), 0);
+	ck_assert_uint_eq(atomic_load(&h->sleeping), 0);
+	ck_assert_int_eq(shmring_write(r, 1, "b", 1), 0);
+	/* A new consumer starts from a clear flag as well. */
+	atomic_store(&h->sleeping, 1);
+	c = open_ring(0, 0);
+	ck_assert_int_eq(shmring_consumer_attach(c), 0);
+	ck_assert_uint_eq(atomic_load(&h->sleeping), 0);
+	shmring_close(c);
+	munmap(h, SHMRING__HDR_SIZE);
+	shmring_close(r);
+}
+END_TEST
+
 /* Fork a child that claims a record, tells us, and then waits for
  * SIGCONT (after stopping itself) before committing it. */
 static pid_t
@@ -591,19 +627,6 @@ dead_pid(void)
 		_exit(0);
 	waitpid(pid, &status, 0);
 	return pid;
-}
-
-static struct shmring__hdr *
-map_header(void)
-{
-	int fd = shm_open(name, O_RDWR, 0);
-	void *m;
-
-	ck_assert_int_ge(fd, 0);
-	m = mmap(NULL, SHMRING__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	ck_assert_ptr_ne(m, MAP_FAILED);
-	return m;
 }
 
 /*
@@ -978,6 +1001,7 @@ suite(void)
 	tcase_add_test(tc, should_keep_order_per_thread_when_threads_share_a_handle);
 	tcase_add_test(tc, should_reuse_the_slots_of_exited_threads);
 	tcase_add_test(tc, should_wake_a_sleeping_consumer_from_another_process);
+	tcase_add_test(tc, should_stop_waking_a_consumer_that_died_asleep);
 	tcase_add_test(tc, should_keep_the_consumer_when_a_forked_child_closes_its_copy);
 	tcase_add_test(tc, should_skip_the_claim_of_a_killed_producer_within_a_second);
 	tcase_add_test(tc, should_never_skip_a_stopped_producer);
