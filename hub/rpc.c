@@ -183,6 +183,61 @@ handle_status(struct hub_rpc *r, struct mpbuf *pk)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * Copy envelope E (LEN bytes, from the history) into OUT.  A log's filter
+ * ids are recomputed against the filters registered now: the ids stored
+ * with it are those of when it was published, and after a hub restart
+ * (or an edge's re-registration) they name filters that no longer exist,
+ * while the edge asking is the one that needs the log.  Caller holds the
+ * core lock.
+ */
+static void
+put_envelope(struct hub_core *c, struct mpbuf *out, const uint8_t *e,
+	     uint32_t len)
+{
+	struct mp_cur cur, d;
+	struct mp_span type, data, k, v;
+	struct mp_span tag = {NULL, 0}, mod = {NULL, 0};
+	uint32_t n, ids[HUB_FILTERS_MAX], nids;
+	uint64_t seq;
+	int level = -1;
+
+	mp_cur_init(&cur, e, len);
+	if (mp_read_array(&cur, &n) < 0 || n != 4 || mp_read_uint(&cur, &seq) < 0 ||
+	    mp_read_str(&cur, &type) < 0 || !mp_span_eq(&type, "log_entry") ||
+	    mp_skip(&cur, &data) < 0) {
+		mpbuf_put(out, e, len);
+		return;
+	}
+	mp_cur_init(&d, data.p, data.len);
+	if (mp_read_map(&d, &n) < 0)
+		n = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (mp_read_str(&d, &k) < 0)
+			break;
+		if (mp_peek(&d) == MP_STR && mp_read_str(&d, &v) == 0) {
+			if (mp_span_eq(&k, "level")) {
+				for (int l = 0; hub_level_names[l]; l++)
+					if (mp_span_eq(&v, hub_level_names[l]))
+						level = l;
+			} else if (mp_span_eq(&k, "tag")) {
+				tag = v;
+			} else if (mp_span_eq(&k, "module")) {
+				mod = v;
+			}
+		} else if (mp_skip(&d, NULL) < 0) {
+			break;
+		}
+	}
+	nids = level < 0 ? 0
+			 : hub_filters_match(&c->filters, level, tag.p, tag.len,
+					     mod.p, mod.len, ids, HUB_FILTERS_MAX);
+	mpbuf_put(out, e, (size_t)(data.p + data.len - e));
+	mpb_array(out, nids);
+	for (uint32_t i = 0; i < nids; i++)
+		mpb_uint32(out, ids[i]);
+}
+
 static void
 handle_since(struct hub_rpc *r, struct mpbuf *pk, uint64_t since,
 	     uint64_t max)
@@ -211,9 +266,9 @@ handle_since(struct hub_rpc *r, struct mpbuf *pk, uint64_t since,
 	for (s = since + 1; s < c->hist.next && n < max; s++) {
 		uint32_t len;
 		const void *e = hub_history_get(&c->hist, s, &len);
-		if (!e || out->len + len > WIRE_MAX_MSG - 64)
+		if (!e || out->len + len + 5 * HUB_FILTERS_MAX > WIRE_MAX_MSG - 64)
 			break;
-		mpbuf_put(out, e, len);
+		put_envelope(c, out, e, len);
 		n++;
 	}
 	uint8_t *p = (uint8_t *)out->p + count_at + 1;

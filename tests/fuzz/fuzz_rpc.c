@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct hub *hub;
 static char ring_name[64], state_dir[128], ev_url[64], rpc_url[64];
-static msgpack_sbuffer out;
+static struct mpbuf out;
 
 static void
 teardown(void)
@@ -83,7 +83,7 @@ setup(void)
 		abort();
 	}
 	atexit(teardown);
-	msgpack_sbuffer_init(&out);
+	mpbuf_init(&out);
 	/* Some history: hardware updates, consumed by the ring loop. */
 	for (i = 0; i < 20; i++) {
 		static const uint8_t hw[] = {
@@ -109,10 +109,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rc == 0 || rc == 1);
 	if (rc == 1)
 		return 0;
-	CHECK(out.size > 0 && out.size <= WIRE_MAX_MSG);
-	CHECK(mp_validate(out.data, out.size, 64, &used) == 0 && used == out.size);
+	CHECK(out.len > 0 && out.len <= WIRE_MAX_MSG);
+	CHECK(mp_validate(out.p, out.len, 64, &used) == 0 && used == out.len);
 	msgpack_unpacked_init(&u);
-	CHECK(msgpack_unpack_next(&u, out.data, out.size, &off) == MSGPACK_UNPACK_SUCCESS);
+	CHECK(msgpack_unpack_next(&u, (const char *)out.p, out.len, &off) == MSGPACK_UNPACK_SUCCESS);
 	CHECK(u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size >= 1);
 	first = &u.data.via.array.ptr[0];
 	CHECK(first->type == MSGPACK_OBJECT_STR);

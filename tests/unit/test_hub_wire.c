@@ -698,6 +698,59 @@ START_TEST(shouldReportRingOverflowAsOneGap)
 }
 END_TEST
 
+START_TEST(shouldKeepStateAndSeqWhenTheRingIsRecreated)
+{
+	struct shmring_opts o;
+	json_t *rep;
+
+	produce(FH_EV_EXECUTION_STARTED, "{\"sessionId\":\"s1\"}");
+	produce(FH_EV_BLOCK_STARTED, "{\"blockId\":\"b\",\"blockType\":\"t\"}");
+	wait_seq(2);
+	hub_stop();
+	shmring_close(prod);
+	ck_assert_int_eq(shmring_unlink(ring_name), 0);
+	hub_start(); /* a new ring: new instance, position 0 */
+	memset(&o, 0, sizeof(o));
+	o.no_create = 1;
+	ck_assert_int_eq(shmring_open(&prod, ring_name, &o), 0);
+	produce(FH_EV_BLOCK_EXECUTED, "{\"blockId\":\"b\",\"status\":\"completed\"}");
+	wait_seq(3);
+	rep = request("[\"state\"]");
+	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(rep, 2),
+							  "recent")), 1);
+	json_decref(rep);
+}
+END_TEST
+
+START_TEST(shouldGiveLogsInHistoryTheIdsOfFiltersRegisteredNow)
+{
+	json_t *rep, *evs;
+	long long fid;
+
+	/* published while no edge wanted logs: retained with no ids */
+	produce(FH_EV_LOG, "{\"level\":\"warn\",\"message\":\"a\",\"tag\":\"io\"}");
+	produce(FH_EV_LOG, "{\"level\":\"debug\",\"message\":\"b\"}");
+	produce(FH_EV_HARDWARE_HEALTH, "{\"component\":\"p\",\"status\":\"ok\"}");
+	wait_seq(3);
+	rep = request("[\"filter_add\", \"e1\", [\"warn\"], \"io\", null]");
+	fid = json_integer_value(json_array_get(rep, 1));
+	json_decref(rep);
+	rep = request("[\"since\", 0]");
+	evs = json_array_get(rep, 1);
+	ck_assert_uint_eq(json_array_size(evs), 3);
+	ck_assert_uint_eq(json_array_size(json_array_get(json_array_get(evs, 0), 3)), 1);
+	ck_assert_int_eq(json_integer_value(json_array_get(
+		json_array_get(json_array_get(evs, 0), 3), 0)), fid);
+	ck_assert_str_eq(json_string_value(json_object_get(
+		json_array_get(json_array_get(evs, 0), 2), "message")), "a");
+	ck_assert_uint_eq(json_array_size(json_array_get(json_array_get(evs, 1), 3)), 0);
+	ck_assert_uint_eq(json_array_size(json_array_get(json_array_get(evs, 2), 3)), 0);
+	ck_assert_str_eq(json_string_value(json_array_get(json_array_get(evs, 2), 1)),
+			 "hardware_health_update");
+	json_decref(rep);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -721,6 +774,8 @@ suite(void)
 	tcase_add_test(th, shouldPublishEventsAndMatchedLogsWithTheirPredecessors);
 	tcase_add_test(th, shouldContinueSeqAfterRestartFromCheckpoint);
 	tcase_add_test(th, shouldReportRingOverflowAsOneGap);
+	tcase_add_test(th, shouldKeepStateAndSeqWhenTheRingIsRecreated);
+	tcase_add_test(th, shouldGiveLogsInHistoryTheIdsOfFiltersRegisteredNow);
 	suite_add_tcase(s, th);
 	return s;
 }
