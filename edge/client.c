@@ -36,7 +36,8 @@
 
 #define IPTAB_SIZE 1024
 #define RATE_WINDOW_MS 2000
-#define EDGE_BATCH_BYTES (64u << 10) /* most bytes one write carries */
+#define EDGE_BATCH_BYTES (16u << 10) /* most bytes one write carries: lws
+				      * may hold that much per client */
 
 struct edge_ipcount {
 	struct edge_ipcount *next;
@@ -779,5 +780,7 @@ edge_client_writeable(struct edge *e, struct edge_client *c)
 	}
 	if (c->q.n > 0)
 		lws_callback_on_writable(c->wsi);
+	else
+		edge_fq_shrink(&c->q); /* a burst's array is not kept */
 	return 0;
 }
