@@ -67,6 +67,18 @@ shmring_consumer_attach(struct shmring *r)
 	return 0;
 }
 
+/*
+ * Producers never claim past head + capacity, so a record that ends
+ * further than one lap from what we released is a lie of a corrupt
+ * segment.  This also bounds one read call to a lap, whatever the tail
+ * says: abort and padding records do not count towards MAX.
+ */
+static inline bool
+beyond_lap(const struct shmring *r, uint64_t pos, uint64_t size)
+{
+	return size > r->cap || pos - r->released > r->cap - size;
+}
+
 /* Who owns the claim covering POS and how many bytes from POS it spans,
  * judged from the slot table.  Returns 1 and fills *size and *dead when the
  * slots name the claim unambiguously, 0 otherwise. */
@@ -155,7 +167,7 @@ stalled(struct shmring *r, uint64_t pos, uint64_t w)
 		return 0;
 	if (past_tail(pos, size, r->tail_seen))
 		r->tail_seen = atomic_load_explicit(&h->tail, ACQ);
-	if (past_tail(pos, size, r->tail_seen))
+	if (past_tail(pos, size, r->tail_seen) || beyond_lap(r, pos, size))
 		return -EPROTO;
 	/* A producer that commits right now wins the race and is read. */
 	if (!atomic_compare_exchange_strong(hdr_at(r, pos), &w,
@@ -249,6 +261,12 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 				err = -EBADMSG;
 				goto bad;
 			}
+		}
+		if (beyond_lap(r, pos, size)) {
+			err = shmring__fail(-EPROTO, "record at %llu lies more than a lap past head %llu",
+					    (unsigned long long)pos,
+					    (unsigned long long)r->released);
+			goto bad;
 		}
 		type = word_type(w);
 		if (type > 0) {
