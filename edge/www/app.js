@@ -211,10 +211,10 @@ function renderLogs(s) {
 			parts.push(`tag ${f.tag}`);
 		if (f.module)
 			parts.push(`module ${f.module}`);
-		sub = `${s.logsSubscribed ? 'Subscribed' : 'Subscribing'}: ${parts.join(' · ')}`;
+		sub = `${s.logFiltersConfirmed ? 'Subscribed' : 'Subscribing…'} ${parts.join(' · ')}`;
 	}
 	$('log-sub').textContent = sub;
-	$('log-sub').dataset.subscribed = String(!!s.logsSubscribed);
+	$('log-sub').dataset.subscribed = String(!!s.logFiltersConfirmed);
 }
 
 /** @typedef {import('./flowhub-client.js').ClientState} ClientState */
@@ -227,7 +227,7 @@ const SECTIONS = [
 	[['actionHistory'], renderActions],
 	[['activeBlocks'], renderActive],
 	[['hardware'], renderHardware],
-	[['logs', 'logFilters', 'logsSubscribed'], renderLogs],
+	[['logs', 'logFilters', 'logsSubscribed', 'logFiltersConfirmed'], renderLogs],
 ];
 
 let dirty = new Set(SECTIONS.map((x) => x[1]));
