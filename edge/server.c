@@ -134,7 +134,7 @@ listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 static struct lws_protocols protocols[] = {
 	{"http", http_cb, sizeof(struct edge_http), 0, 0, NULL, 0},
-	{"flow", flow_cb, sizeof(struct edge_client), 1024, 0, NULL, 0},
+	{"flow", flow_cb, sizeof(struct edge_client), 4096, 0, NULL, 0},
 	{"edge-listen", listen_cb, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}
 };
