@@ -313,7 +313,7 @@ main(int argc, char **argv)
 				uint64_t target = h->core.records + round;
 				while (h->core.records < target)
 					(void)hub_poll(h, 0);
-				(void)hub_checkpoint(h); /* hand the space back */
+				(void)hub_checkpoint(h, 1); /* hand the space back */
 				busy += now_s() - t0;
 				cpu += cpu_s() - c0;
 				done += round;

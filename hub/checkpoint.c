@@ -167,17 +167,26 @@ hub_ckpt_close(struct hub_ckpt *k)
 int
 hub_ckpt_write(struct hub_ckpt *k, const struct hub_core *c, uint64_t pos)
 {
+	k->buf.len = 0;
+	hub_ckpt_encode(&k->buf, c, pos);
+	if (k->buf.oom)
+		return -ENOMEM;
+	return hub_ckpt_store(k, k->buf.p, k->buf.len);
+}
+
+int
+hub_ckpt_store(struct hub_ckpt *k, const void *buf, size_t len)
+{
+	const uint8_t *data = buf;
 	size_t off = 0;
 	int fd, rc = 0;
 
-	k->buf.len = 0;
-	hub_ckpt_encode(&k->buf, c, pos);
 	fd = openat(k->dirfd, HUB_CKPT_FILE ".tmp",
 		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	while (off < k->buf.len) {
-		ssize_t w = write(fd, k->buf.p + off, k->buf.len - off);
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -196,7 +205,7 @@ hub_ckpt_write(struct hub_ckpt *k, const struct hub_core *c, uint64_t pos)
 	}
 	(void)fsync(k->dirfd);
 	k->writes++;
-	k->bytes = k->buf.len;
+	k->bytes = len;
 out:
 	close(fd);
 	return rc;

@@ -37,6 +37,10 @@ void hub_ckpt_close(struct hub_ckpt *k);
  * or -errno; the previous checkpoint is intact on failure. */
 int hub_ckpt_write(struct hub_ckpt *k, const struct hub_core *c, uint64_t pos);
 
+/* The same for bytes already encoded by hub_ckpt_encode (for a writer
+ * thread: encode under the core lock, store without it). */
+int hub_ckpt_store(struct hub_ckpt *k, const void *buf, size_t len);
+
 /* Load into C (freshly initialised).  Returns 1 when there is no
  * checkpoint, 0 when loaded (with *pos), or -EINVAL for a corrupt one
  * (reason in ERR; C is left empty). */

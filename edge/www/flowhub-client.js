@@ -550,8 +550,10 @@ export class FlowModel {
 				data: d.data ?? null,
 				timestamp: d.timestamp ?? msg.timestamp ?? null,
 			};
-			/* defensive: entries in flight while the filters changed */
-			if (!s.logsSubscribed || !logMatches(s.logFilters, e))
+			/* defensive: entries in flight while the filters changed, or
+			 * after an unsubscribe (logFilters null) are not kept; those
+			 * replayed before the edge confirmed a renewed subscription are */
+			if (!logMatches(s.logFilters, e))
 				return [];
 			s.logs = [e, ...s.logs].slice(0, opts.logLimit);
 			return ['logs'];

@@ -72,15 +72,20 @@ try {
 	await new Promise((r) => emit.on('exit', r));
 	const tStop = Date.now();
 	const atStop = await page.evaluate(() => window.flowhub.state.lastSeq);
-	const hub = (await probe(0, 1)).streamSeq;
-	let caught = null;
-	for (let i = 0; i < 600; i++) {
-		if (await page.evaluate(() => window.flowhub.state.lastSeq) >= hub) {
-			caught = Date.now() - tStop;
-			break;
+	/* caught up = the last time the page's seq moved, once it has been
+	 * still for 3 s (then checked against the hub's state) */
+	let seen = atStop;
+	let moved = tStop;
+	while (Date.now() - moved < 3000 && Date.now() - tStop < 60000) {
+		const q = await page.evaluate(() => window.flowhub.state.lastSeq);
+		if (q !== seen) {
+			seen = q;
+			moved = Date.now();
 		}
-		await sleep(50);
+		await sleep(20);
 	}
+	const caught = moved - tStop;
+	const hub = (await probe(seen, 0)).seq;
 	const s = await page.evaluate(() => ({
 		seq: window.flowhub.state.lastSeq,
 		stats: window.flowhub.state.stats,
@@ -89,7 +94,7 @@ try {
 	}));
 	const final = await probe(s.seq, 0);
 	console.log(JSON.stringify({
-		rate: Number(RATE), secs: SECS, events: hub, pageBehindAtStop: hub - atStop,
+		rate: Number(RATE), secs: SECS, events: hub, pageBehindAtStop: s.seq - atStop,
 		catchUpMs: caught, reconnects: s.stats.resumes, lastClose: s.lastClose,
 		duplicatesDropped: s.stats.duplicates, pageSeq: s.seq, hubStateSeq: final.seq,
 		equal: s.seq === final.seq, heapMB: s.heapMB }));

@@ -133,6 +133,19 @@ describe('log filters', () => {
 		assert.equal(m.state.logs.length, 0);
 	});
 
+	test('no logs are kept without a subscription', () => {
+		const m = new FlowModel();
+		m.handle(log(1, 'error'));
+		m.setLogFilters({});
+		m.handle(log(2, 'error'));
+		m.setLogFilters(null);
+		m.handle(log(3, 'error'));
+		assert.deepEqual(m.state.logs.map((e) => e.seq), []);
+		m.setLogFilters({});
+		m.handle(log(4, 'error'));
+		assert.deepEqual(m.state.logs.map((e) => e.seq), [4]);
+	});
+
 	test('the log list is bounded, newest first', () => {
 		const m = new FlowModel({ logLimit: 5 });
 		m.setLogFilters({});

@@ -290,7 +290,7 @@ hub_start(void)
 static void
 hub_stop(void)
 {
-	stop_loop = 1;
+	__atomic_store_n(&stop_loop, 1, __ATOMIC_RELAXED);
 	pthread_join(loop, NULL);
 	hub_close(hub);
 	hub = NULL;
