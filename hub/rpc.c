@@ -150,7 +150,7 @@ handle_status(struct hub_rpc *r, struct mpbuf *pk)
 	pthread_mutex_lock(&c->lock);
 	mpb_array(pk, 2);
 	pack_cstr(pk, "ok");
-	mpb_map(pk, 24);
+	mpb_map(pk, 28);
 	pack_kv(pk, "instance", h->instance);
 	pack_kv(pk, "pid", (uint64_t)getpid());
 	pack_kv(pk, "uptime_ms", (uint64_t)(hub_mono_ms() - h->start_ms));
@@ -167,7 +167,11 @@ handle_status(struct hub_rpc *r, struct mpbuf *pk)
 	for (int i = 1; i < BAD_KINDS; i++)
 		pack_kv(pk, hub_bad_names[i], c->bad[i]);
 	pack_kv(pk, "unknown_block", c->state.st.unknown_block);
+	pack_kv(pk, "dup_start", c->state.st.dup_start);
 	pack_kv(pk, "active_full", c->state.st.active_full);
+	pack_kv(pk, "hw_full", c->state.st.hw_full);
+	pack_kv(pk, "truncated", c->state.st.truncated);
+	pack_kv(pk, "oversize", c->state.st.oversize);
 	pack_kv(pk, "edges", hub_filters_edges(&c->filters));
 	pack_kv(pk, "filters", c->filters.nlive);
 	pack_kv(pk, "edges_expired", c->filters.expired);
@@ -179,7 +183,7 @@ handle_status(struct hub_rpc *r, struct mpbuf *pk)
 	pack_kv(pk, "checkpoint_errors", h->snap.ckpt_errors);
 	pack_kv(pk, "pub_msgs", h->snap.pub_msgs);
 	pack_kv(pk, "pub_events", h->snap.pub_events);
-	pack_kv(pk, "rpc_requests", r->requests);
+	pack_kv(pk, "rpc_requests", __atomic_load_n(&r->requests, __ATOMIC_RELAXED));
 	pthread_mutex_unlock(&c->lock);
 }
 

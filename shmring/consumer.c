@@ -57,6 +57,8 @@ shmring_consumer_attach(struct shmring *r)
 		return shmring__fail(-EPROTO, "segment positions head %llu tail %llu are inconsistent",
 			    (unsigned long long)head, (unsigned long long)tail);
 	}
+	/* A consumer that died asleep may have left the flag set. */
+	atomic_store_explicit(&h->sleeping, 0, RLX);
 	r->consumer = true;
 	r->owner_word = me;
 	r->cursor = head;
@@ -371,7 +373,7 @@ shmring_wait(struct shmring *r, int timeout_ms)
 	for (i = 0; i < SPIN_ROUNDS; i++) {
 		if (ready(r))
 			return 0;
-		__builtin_ia32_pause();
+		cpu_relax();
 	}
 	if (timeout_ms <= 0)
 		return 0;

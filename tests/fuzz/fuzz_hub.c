@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "mpbuf.h"
 #include "mpvalid.h"
 #include "wire.h"
 

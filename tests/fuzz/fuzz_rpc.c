@@ -23,6 +23,7 @@
 
 #include "hub.h"
 #include "log.h"
+#include "mpbuf.h"
 #include "mpvalid.h"
 #include "rpc.h"
 #include "shmring.h"
@@ -109,10 +110,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rc == 0 || rc == 1);
 	if (rc == 1)
 		return 0;
+	CHECK(!out.oom);
 	CHECK(out.len > 0 && out.len <= WIRE_MAX_MSG);
 	CHECK(mp_validate(out.p, out.len, 64, &used) == 0 && used == out.len);
 	msgpack_unpacked_init(&u);
-	CHECK(msgpack_unpack_next(&u, (const char *)out.p, out.len, &off) == MSGPACK_UNPACK_SUCCESS);
+	CHECK(msgpack_unpack_next(&u, (const char *)out.p, out.len, &off) ==
+	      MSGPACK_UNPACK_SUCCESS);
 	CHECK(u.data.type == MSGPACK_OBJECT_ARRAY && u.data.via.array.size >= 1);
 	first = &u.data.via.array.ptr[0];
 	CHECK(first->type == MSGPACK_OBJECT_STR);

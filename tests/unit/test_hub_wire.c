@@ -751,6 +751,110 @@ START_TEST(shouldGiveLogsInHistoryTheIdsOfFiltersRegisteredNow)
 }
 END_TEST
 
+struct stress {
+	int id;
+	int hw_ok;
+	int failures;
+};
+
+/* Requests of every kind from one client thread, with its own socket. */
+static void *
+stress_client(void *arg)
+{
+	struct stress *st = arg;
+	static const char *const reqs[] = {
+		"[\"state\"]", "[\"since\", 0, 50]", "[\"heartbeat\", \"E\", 1]",
+		"[\"filter_add\", \"E\", [\"warn\"], \"io\", null]",
+		"[\"hw\", \"pump_s\", \"ok\", {\"n\": 1}]", "[\"status\"]",
+		"[\"filter_del\", \"E\", 1]", "[\"since\", 1000000]",
+	};
+	char buf[128];
+	nng_socket s;
+
+	if (nng_req0_open(&s) != 0)
+		return NULL;
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 10000);
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, WIRE_MAX_MSG);
+	if (nng_dial(s, rpc_url, NULL, 0) != 0) {
+		st->failures++;
+		return NULL;
+	}
+	for (int i = 0; i < 120; i++) {
+		const char *r = reqs[(i + st->id) % 8];
+		json_t *v, *rep;
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		nng_msg *m;
+
+		snprintf(buf, sizeof(buf), "%s", r);
+		char *e = strstr(buf, "\"E\"");
+		if (e)
+			e[1] = (char)('a' + st->id); /* edge id per thread */
+		v = json_loads(buf, 0, NULL);
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		mpjson_pack(&pk, v);
+		json_decref(v);
+		if (nng_send(s, sb.data, sb.size, 0) != 0 || nng_recvmsg(s, &m, 0) != 0) {
+			st->failures++;
+			msgpack_sbuffer_destroy(&sb);
+			continue;
+		}
+		msgpack_sbuffer_destroy(&sb);
+		rep = mpjson_to_json(nng_msg_body(m), nng_msg_len(m), NULL);
+		nng_msg_free(m);
+		const char *status = rep ? json_string_value(json_array_get(rep, 0)) : NULL;
+		if (!status)
+			st->failures++;
+		else if (strstr(r, "hw") && strcmp(status, "ok") == 0)
+			st->hw_ok++;
+		else if (strcmp(status, "ok") != 0 && strcmp(status, "too_old") != 0 &&
+			 !(strstr(r, "filter_del") && strcmp(status, "error") == 0))
+			st->failures++;
+		json_decref(rep);
+	}
+	nng_close(s);
+	return NULL;
+}
+
+static void *
+stress_producer(void *arg)
+{
+	static const char rec[] = "\x83\xa5level\xa4warn\xa7message\xa1m\xa3tag\xa2io";
+	int *n = arg;
+
+	for (int i = 0; i < *n;) {
+		if (shmring_write(prod, FH_EV_LOG, rec, sizeof(rec) - 1) == 0)
+			i++;
+		else
+			usleep(100);
+	}
+	return NULL;
+}
+
+START_TEST(shouldServeConcurrentRequestsWhileConsuming)
+{
+	pthread_t th[8], pt;
+	struct stress st[8];
+	int n = 10000, hw = 0; /* fits the 1 MiB ring: a refused write would be a gap */
+
+	ck_assert_int_eq(pthread_create(&pt, NULL, stress_producer, &n), 0);
+	for (int i = 0; i < 8; i++) {
+		st[i] = (struct stress){.id = i};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, stress_client, &st[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(st[i].failures, 0);
+		hw += st[i].hw_ok;
+	}
+	pthread_join(pt, NULL);
+	ck_assert_int_eq(hw, 8 * 15);
+	/* every log and every client update took exactly one seq */
+	wait_seq((uint64_t)(n + hw));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -776,6 +880,7 @@ suite(void)
 	tcase_add_test(th, shouldReportRingOverflowAsOneGap);
 	tcase_add_test(th, shouldKeepStateAndSeqWhenTheRingIsRecreated);
 	tcase_add_test(th, shouldGiveLogsInHistoryTheIdsOfFiltersRegisteredNow);
+	tcase_add_test(th, shouldServeConcurrentRequestsWhileConsuming);
 	suite_add_tcase(s, th);
 	return s;
 }

@@ -77,6 +77,20 @@ open_ring(size_t cap, uint32_t liveness_ms)
 	return r;
 }
 
+/* The header as the segment has it, for tests that play a broken party. */
+static struct shmring__hdr *
+map_header(void)
+{
+	int fd = shm_open(name, O_RDWR, 0);
+	void *m;
+
+	ck_assert_int_ge(fd, 0);
+	m = mmap(NULL, SHMRING__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	return m;
+}
+
 /* ---- many producers ------------------------------------------------- */
 
 #define NPROD 4
@@ -352,6 +366,61 @@ note(int32_t type, const void *data, uint32_t len, uint64_t pos_end, void *arg)
 	s->n++;
 }
 
+START_TEST(should_wake_a_sleeping_consumer_from_another_process)
+{
+	struct shmring *r = open_ring(SHMRING_MIN_CAPACITY, 0);
+	struct seen s = { 0 };
+	uint64_t t0, took;
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(shmring_consumer_attach(r), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct shmring *w = NULL;
+		struct timespec d = { 0, 300 * 1000000L };
+
+		if (shmring_open(&w, name, NULL) != 0)
+			_exit(2);
+		nanosleep(&d, NULL); /* the consumer is asleep by now */
+		_exit(shmring_write(w, 5, "wake", 4) == 0 ? 0 : 3);
+	}
+	/* Without the futex wake-up this sleeps the whole 20 s. */
+	t0 = mono_ms();
+	ck_assert_int_eq(shmring_wait(r, 20000), 0);
+	took = mono_ms() - t0;
+	ck_assert_int_eq(shmring_read(r, note, &s, 10), 1);
+	ck_assert_int_eq(s.types[0], 5);
+	ck_assert_msg(took < 10000, "woke after %llu ms", (unsigned long long)took);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	shmring_close(r);
+}
+END_TEST
+
+START_TEST(should_stop_waking_a_consumer_that_died_asleep)
+{
+	struct shmring *r = open_ring(SHMRING_MIN_CAPACITY, 0);
+	struct shmring__hdr *h = map_header();
+	struct shmring *c;
+
+	/* What a consumer killed inside shmring_wait leaves behind. */
+	atomic_store(&h->sleeping, 1);
+	ck_assert_int_eq(shmring_write(r, 1, "a", 1), 0);
+	ck_assert_uint_eq(atomic_load(&h->sleeping), 0);
+	ck_assert_int_eq(shmring_write(r, 1, "b", 1), 0);
+	/* A new consumer starts from a clear flag as well. */
+	atomic_store(&h->sleeping, 1);
+	c = open_ring(0, 0);
+	ck_assert_int_eq(shmring_consumer_attach(c), 0);
+	ck_assert_uint_eq(atomic_load(&h->sleeping), 0);
+	shmring_close(c);
+	munmap(h, SHMRING__HDR_SIZE);
+	shmring_close(r);
+}
+END_TEST
+
 /* Fork a child that claims a record, tells us, and then waits for
  * SIGCONT (after stopping itself) before committing it. */
 static pid_t
@@ -558,19 +627,6 @@ dead_pid(void)
 		_exit(0);
 	waitpid(pid, &status, 0);
 	return pid;
-}
-
-static struct shmring__hdr *
-map_header(void)
-{
-	int fd = shm_open(name, O_RDWR, 0);
-	void *m;
-
-	ck_assert_int_ge(fd, 0);
-	m = mmap(NULL, SHMRING__HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	ck_assert_ptr_ne(m, MAP_FAILED);
-	return m;
 }
 
 /*
@@ -944,6 +1000,8 @@ suite(void)
 	tcase_add_test(tc, should_deliver_each_record_of_four_producer_processes_once_in_order);
 	tcase_add_test(tc, should_keep_order_per_thread_when_threads_share_a_handle);
 	tcase_add_test(tc, should_reuse_the_slots_of_exited_threads);
+	tcase_add_test(tc, should_wake_a_sleeping_consumer_from_another_process);
+	tcase_add_test(tc, should_stop_waking_a_consumer_that_died_asleep);
 	tcase_add_test(tc, should_keep_the_consumer_when_a_forked_child_closes_its_copy);
 	tcase_add_test(tc, should_skip_the_claim_of_a_killed_producer_within_a_second);
 	tcase_add_test(tc, should_never_skip_a_stopped_producer);
