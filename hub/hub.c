@@ -11,11 +11,16 @@
  * Housekeeping, on a ~100 ms tick: consumer heartbeat, checkpoint when
  * something was consumed since the last one (or when a quarter of the
  * ring is held unreleased), edge expiry, parked "hw" replies, and the gap
- * check.  A checkpoint is written first and the ring released up to its
- * position after: space is handed back only once the state that covers
- * it is durable, so a hub killed at any point re-reads everything after
- * its last checkpoint and, applying the same records to the same state,
- * hands out the same seqs (core.c explains how gaps stay deterministic).
+ * check.  A checkpoint is encoded by the loop under the core lock (a
+ * consistent cut: state, seq and ring position together) and stored by
+ * a writer thread (write, fsync, rename), so the loop never waits for
+ * the disk; the ring is released up to a checkpoint's position only once
+ * the writer reports it durable.  Space is therefore handed back only
+ * when the state that covers it is on disk, and a hub killed at any
+ * point re-reads everything after its last checkpoint and, applying the
+ * same records to the same state, hands out the same seqs (core.c
+ * explains how gaps stay deterministic).  While the writer is busy a new
+ * checkpoint is simply skipped until the next tick.
  *
  * Bad records are counted per kind and logged at most once per kind per
  * 10 s (with the count since the last line), so a hostile producer cannot

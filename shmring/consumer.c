@@ -373,7 +373,7 @@ shmring_wait(struct shmring *r, int timeout_ms)
 	for (i = 0; i < SPIN_ROUNDS; i++) {
 		if (ready(r))
 			return 0;
-		__builtin_ia32_pause();
+		cpu_relax();
 	}
 	if (timeout_ms <= 0)
 		return 0;

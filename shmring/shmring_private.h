@@ -80,7 +80,7 @@ struct shmring__hdr {
 
 #ifdef SHMRING__LIBRARY
 /*
- * What the library's own files share: the handle, header-word helpers and
+ * What the library's own files share: the handle, header-word functions and
  * the process-liveness checks.  Tests do not see this part.
  */
 #include <pthread.h>
@@ -96,6 +96,15 @@ struct shmring__hdr {
 #define ACQ memory_order_acquire
 #define REL memory_order_release
 #define SC memory_order_seq_cst
+
+/* A spin-wait hint to the CPU (and to the other hyperthread). */
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() atomic_signal_fence(memory_order_seq_cst)
+#endif
 
 #define POS_NONE UINT64_MAX
 #define WAKE_BIT UINT64_C(1)       /* in shmring_claim.pos: wake the consumer */

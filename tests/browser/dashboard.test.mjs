@@ -504,6 +504,24 @@ async function main() {
 		const shot = path.join(artifacts, 'dashboard.png');
 		await page.screenshot({ path: shot, fullPage: true });
 		note(`screenshot ${shot}`);
+
+		/* readable on a phone: one column, nothing wider than the screen */
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+		const phone = await page.evaluate(() => ({
+			scroll: document.scrollingElement.scrollWidth,
+			view: window.innerWidth,
+			wide: [...document.querySelectorAll('.card')]
+				.filter((c) => c.getBoundingClientRect().right > window.innerWidth + 1).length,
+			font: parseFloat(getComputedStyle(document.querySelector('.action-text') || document.body).fontSize),
+			over: [...document.querySelectorAll('body *')]
+				.filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+				.slice(0, 6).map((e) => `${e.tagName}.${e.className}:${e.textContent.slice(0, 40)}`),
+		}));
+		if (phone.scroll > phone.view || phone.wide || phone.font < 14)
+			throw new Error(`not readable at 390 px: ${JSON.stringify(phone)}`);
+		await page.screenshot({ path: path.join(artifacts, 'dashboard-phone.png'), fullPage: true });
+		ok('readable on a 390 px phone screen (no sideways scrolling, text ≥ 14 px)');
 	} catch (e) {
 		try {
 			await page.screenshot({ path: path.join(artifacts, 'dashboard-failure.png'), fullPage: true });
