@@ -18,8 +18,9 @@
  * in the recent buffer, which the replay ends with).
  *
  * Greeting hold: a new client gets the state at once, but the live events
- * after it wait until the client's first message (or EDGE_HOLD_MS).  A
- * reconnecting client's first message is its resume, and since nothing
+ * after it wait until the client's first message other than a log
+ * subscription (or EDGE_HOLD_MS).  A reconnecting client sends its resume
+ * first (after subscribe_logs, if any), and since nothing
  * was sent after the greeting yet, the replay can start exactly at its
  * `since`: every event after it arrives once and in order, instead of
  * only those after whatever the client happened to receive first.
@@ -50,9 +51,9 @@
 
 #define IPTAB_SIZE 1024
 #define RATE_WINDOW_MS 2000
-#define EDGE_HOLD_MS 1000 /* longest a greeted client waits for live
-			  * events: long enough for a resume sent at once
-			  * to arrive on a loaded machine */
+#define EDGE_HOLD_MS 500 /* longest a greeted client waits for live
+			 * events: long enough for a resume sent at once
+			 * to arrive on a loaded machine */
 #define CLOSE_QUIET_MS 100
 #define CLOSE_LINGER_MS 2000
 #define EDGE_BATCH_BYTES (16u << 10) /* most bytes one write carries: lws
@@ -280,6 +281,8 @@ unhold(struct edge *e, struct edge_client *c)
 }
 
 /* Start the live stream of a held client right after its greeting. */
+static void resume(struct edge *e, struct edge_client *c, uint64_t since);
+
 static void
 release(struct edge *e, struct edge_client *c)
 {
@@ -292,10 +295,10 @@ release(struct edge *e, struct edge_client *c)
 		return;
 	if (edge_recent_covers(&e->recent, c->queued_seq, &idx))
 		queue_recent(e, c, idx);
-	else if (c->queued_seq < edge_sync_fwd(e))
-		/* The snapshot moved on while the client waited and the
-		 * frames after its greeting are gone: a newer state. */
-		edge_client_send_state(e, c);
+	else
+		/* The snapshot moved on while the client waited: the events
+		 * after its greeting come from the hub's history. */
+		resume(e, c, c->queued_seq);
 }
 
 static void
@@ -310,7 +313,7 @@ hold_tick(lws_sorted_usec_list_t *sul)
 			release(e, c);
 	if (e->nheld)
 		lws_sul_schedule(e->ctx, 0, &e->hold_sul, hold_tick,
-				 EDGE_HOLD_MS * 1000 / 4);
+				 EDGE_HOLD_MS * 1000 / 5);
 }
 
 static void
@@ -319,7 +322,7 @@ hold(struct edge *e, struct edge_client *c)
 	c->held_until_ms = edge_now_ms() + EDGE_HOLD_MS;
 	if (e->nheld++ == 0)
 		lws_sul_schedule(e->ctx, 0, &e->hold_sul, hold_tick,
-				 EDGE_HOLD_MS * 1000 / 4);
+				 EDGE_HOLD_MS * 1000 / 5);
 }
 
 void
@@ -601,13 +604,12 @@ dispatch(struct edge *e, struct edge_client *c, const char *msg, size_t len)
 		return;
 	}
 	/* A resume ends the greeting hold by taking over the stream itself,
-	 * from exactly where the client says.  identify_client and log
-	 * subscriptions usually come before it, so they leave the hold on
-	 * (the timer ends it); anything else starts the live stream. */
+	 * from exactly where the client says.  A log subscription may come
+	 * before it (so that the replay carries the client's logs) and
+	 * leaves the hold on; anything else starts the live stream. */
 	if (cmd.type == EDGE_CMD_RESUME)
 		unhold(e, c);
-	else if (cmd.type != EDGE_CMD_IDENTIFY &&
-		 cmd.type != EDGE_CMD_SUBSCRIBE_LOGS &&
+	else if (cmd.type != EDGE_CMD_SUBSCRIBE_LOGS &&
 		 cmd.type != EDGE_CMD_UNSUBSCRIBE_LOGS)
 		release(e, c);
 	switch (cmd.type) {

@@ -737,8 +737,10 @@ export class FlowhubClient {
 		const o = this.options;
 		this.pings = [];
 		this.setStatus('connected');
-		this.send({ type: 'identify_client', clientInfo: { name: o.name, page: o.page } });
-		/* subscribe before resuming, so that a replay may include logs */
+		/* Order matters: the edge holds the live events after its greeting
+		 * until the first message other than a log subscription, so a
+		 * resume sent before anything else replays from exactly `since`;
+		 * subscribing first lets that replay include the logs. */
 		if (this.desiredLogFilters)
 			this.send({ type: 'subscribe_logs', filters: this.desiredLogFilters });
 		if (this.model.connectionOpened()) {
@@ -748,6 +750,7 @@ export class FlowhubClient {
 				this.changed(this.model.resumeTimedOut());
 			}, o.resumeTimeoutMs);
 		}
+		this.send({ type: 'identify_client', clientInfo: { name: o.name, page: o.page } });
 		this.greetingTimer = setTimeout(() => {
 			this.greetingTimer = null;
 			this.requestInitialState();
