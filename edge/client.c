@@ -290,15 +290,25 @@ release(struct edge *e, struct edge_client *c)
 
 	if (!c->held_until_ms)
 		return;
-	unhold(e, c);
-	if (c->close_code || c->resuming || c->sub_pending)
+	if (c->close_code || c->resuming || c->sub_pending) {
+		unhold(e, c);
 		return;
-	if (edge_recent_covers(&e->recent, c->queued_seq, &idx))
+	}
+	if (edge_recent_covers(&e->recent, c->queued_seq, &idx)) {
+		unhold(e, c);
 		queue_recent(e, c, idx);
-	else
-		/* The snapshot moved on while the client waited: the events
-		 * after its greeting come from the hub's history. */
-		resume(e, c, c->queued_seq);
+		return;
+	}
+	/* The snapshot moved on while the client waited: the events after
+	 * its greeting come from the hub's history, once there is a hub
+	 * (until then the client keeps waiting rather than start over from
+	 * a state). */
+	if (!edge_sync_linked(e)) {
+		c->held_until_ms = edge_now_ms() + EDGE_HOLD_MS / 5;
+		return;
+	}
+	unhold(e, c);
+	resume(e, c, c->queued_seq);
 }
 
 static void
