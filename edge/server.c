@@ -103,6 +103,9 @@ flow_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return edge_client_receive(e, c, in, len);
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return edge_client_writeable(e, c);
+	case LWS_CALLBACK_TIMER:
+		edge_client_timer(e, c);
+		break;
 	default:
 		break;
 	}

@@ -112,6 +112,17 @@ class Client:
                 return
             self.pending.append(self._take(raw))
 
+    async def until_seq(self, seq, limit=30.0):
+        """Receive until an event with SEQ or later arrived (or LIMIT s)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + limit
+        while self.last_seq < seq and loop.time() < end:
+            try:
+                raw = await asyncio.wait_for(self.ws.recv(), end - loop.time())
+            except asyncio.TimeoutError:
+                return
+            self.pending.append(self._take(raw))
+
     async def closed(self, timeout=5.0):
         """Wait for the server's close; returns (code, reason)."""
         try:
