@@ -283,7 +283,7 @@ refuse(struct edge *e, struct lws *wsi, unsigned status, const char *why)
 
 	e->m.upgrades_refused++;
 	log_info("WebSocket upgrade refused: %s", why);
-	/* Written by hand: lws's status helpers answer an upgrade request
+	/* Written by hand: lws's status functions answer an upgrade request
 	 * as HTTP/1.0, which strict clients reject. */
 	n = snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
 		     "HTTP/1.1 %u %s\r\ncontent-type: text/plain\r\n"
