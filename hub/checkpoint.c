@@ -66,7 +66,9 @@ get32(const uint8_t *b)
 }
 
 /*
- * The newest retained envelopes, up to HUB_CKPT_HISTORY_BYTES and ending
+ * The newest retained envelopes, up to HUB_CKPT_HISTORY_BYTES, no older
+ * than c->ckpt_hist_from (the loop sets it to the seq of ~2 s ago, so a
+ * quiet hub does not rewrite a full tail ten times a second) and ending
  * at the state's seq: [first_seq, [bin...]].  A restarted hub serves
  * "since" from there instead of only from its checkpoint, so an edge
  * that was a little behind when the hub died repairs from history rather
@@ -81,7 +83,8 @@ save_history_tail(struct mpbuf *pk, const struct hub_core *c)
 	size_t bytes = 0;
 	uint32_t len;
 
-	while (first > h->first && last + 1 - first < HUB_CKPT_HISTORY_MAX) {
+	while (first > h->first && first > c->ckpt_hist_from &&
+	       last + 1 - first < HUB_CKPT_HISTORY_MAX) {
 		if (!hub_history_get(h, first - 1, &len) ||
 		    bytes + len > HUB_CKPT_HISTORY_BYTES)
 			break;

@@ -297,6 +297,12 @@ housekeeping(struct hub *h, int64_t now)
 	shmring_heartbeat(h->ring);
 	h->hb_at_ms = now;
 	shmring_stats(h->ring, &st);
+	/* history that checkpoints carry: about the last 2 s (20 ticks) */
+	pthread_mutex_lock(&h->core.lock);
+	h->seq_mark_at = (h->seq_mark_at + 1) % 20;
+	h->core.ckpt_hist_from = h->seq_marks[h->seq_mark_at] + 1;
+	h->seq_marks[h->seq_mark_at] = h->core.state.seq;
+	pthread_mutex_unlock(&h->core.lock);
 	if (h->pos != h->ckpt_pos &&
 	    (now - h->ckpt_at_ms >= h->cfg.ckpt_ms ||
 	     h->pos - h->ckpt_pos > st.capacity / 4 ||
