@@ -266,9 +266,12 @@ def section(S, info, cmdline, runs):
         b = S.get(("baseline", BASE_FOR.get(sc, sc)))
         if not f or not b or sc == "flood":
             continue
-        L.append(f"| {title} | {fmt(ratio(f['delivered'], b['delivered']), '×')} | "
-                 f"{fmt(ratio(b['p50'], f['p50']), '×')} | "
-                 f"{fmt(ratio(b['p99'], f['p99']), '×')} |")
+        if sc in LADDERS:  # different rates: latency ratios mean nothing
+            L.append(f"| {title} | {fmt(ratio(f['delivered'], b['delivered']), '×')} | — | — |")
+        else:
+            L.append(f"| {title} | {fmt(ratio(f['delivered'], b['delivered']), '×')} | "
+                     f"{fmt(ratio(b['p50'], f['p50']), '×')} | "
+                     f"{fmt(ratio(b['p99'], f['p99']), '×')} |")
     L.append("")
     idle = [(s, S.get((s, "idle"))) for s in ("flowhub", "baseline")]
     if any(r for _, r in idle):
