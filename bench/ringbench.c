@@ -18,6 +18,11 @@
  *    busy-polling (e2e_ns_*) and with it sleeping in shmring_wait() or a
  *    blocking recv() when idle (e2e_sleep_ns_*), as the hub does.
  *
+ * consumer_records_per_cpu_s divides the records of the throughput phase
+ * by the consumer thread's CPU time: on a busy machine it says what the
+ * consumer sustains while it runs (it includes polls of an empty ring, so
+ * it is a lower bound when the consumer keeps up).
+ *
  * The socket cases use one SOCK_SEQPACKET socketpair shared by the
  * producers (blocking sends: the kernel paces them, where the ring would
  * drop).  TSC ticks become ns by calibration against CLOCK_MONOTONIC;
@@ -95,6 +100,17 @@ mono_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of the calling thread: what it cost while it ran, whatever
+ * else the machine was doing. */
+static uint64_t
+thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -308,7 +324,7 @@ run(struct bench *b)
 	pthread_t th[MAX_PROD];
 	struct prod p[MAX_PROD];
 	struct cons c = { .b = b };
-	uint64_t t0, t1, nall = 0, full = 0, *all, ne2e_poll;
+	uint64_t t0, t1, c0, c1, nall = 0, full = 0, *all, ne2e_poll;
 	unsigned i;
 
 	if (b->kind == K_RING) {
@@ -337,9 +353,11 @@ run(struct bench *b)
 	while (atomic_load(&b->ready) < b->producers)
 		sched_yield();
 	t0 = mono_ns();
+	c0 = thread_cpu_ns();
 	atomic_store(&b->go, 1);
 	consume(b, &c, b->count / b->producers * b->producers, false);
 	t1 = mono_ns();
+	c1 = thread_cpu_ns();
 	c.got = 0;
 	c.stamp = true;
 	atomic_store(&b->go, 2);
@@ -368,6 +386,7 @@ run(struct bench *b)
 	       "\"records_per_s\":%.0f,\"emit_ns_p50\":%.0f,\"emit_ns_p99\":%.0f,"
 	       "\"emit_ns_p999\":%.0f,\"e2e_ns_p50\":%.0f,\"e2e_ns_p99\":%.0f,"
 	       "\"e2e_sleep_ns_p50\":%.0f,\"e2e_sleep_ns_p99\":%.0f,"
+	       "\"consumer_records_per_cpu_s\":%.0f,"
 	       "\"records\":%llu,\"full_retries\":%llu,\"ring_bytes\":%zu}\n",
 	       b->kind == K_RING ? "ring" : "unix", b->producers, b->rec,
 	       b->producers, b->rec,
@@ -376,6 +395,8 @@ run(struct bench *b)
 	       pct(b->e2e, ne2e_poll, 0.5), pct(b->e2e, ne2e_poll, 0.99),
 	       pct(b->e2e + ne2e_poll, b->ne2e - ne2e_poll, 0.5),
 	       pct(b->e2e + ne2e_poll, b->ne2e - ne2e_poll, 0.99),
+	       (double)(b->count / b->producers * b->producers) * 1e9 /
+		       (double)(c1 - c0 ? c1 - c0 : 1),
 	       (unsigned long long)(b->count / b->producers * b->producers),
 	       (unsigned long long)full, b->kind == K_RING ? b->ring_bytes : 0);
 	fflush(stdout);

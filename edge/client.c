@@ -36,6 +36,7 @@
 
 #define IPTAB_SIZE 1024
 #define RATE_WINDOW_MS 2000
+#define EDGE_BATCH_BYTES (64u << 10) /* most bytes one write carries */
 
 struct edge_ipcount {
 	struct edge_ipcount *next;
@@ -116,7 +117,7 @@ edge_client_close(struct edge_client *c, int code, const char *reason)
 		lws_callback_on_writable(c->wsi);
 		/* A peer that never reads never makes us writeable: give up on
 		 * the close handshake after a while. */
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, 10);
 	}
 }
 
@@ -180,6 +181,13 @@ reply_error(struct edge *e, struct edge_client *c, const char *code,
 	reply(e, c, &b);
 }
 
+static int
+queue_low(const struct edge_client *c)
+{
+	return (!c->q.max_bytes || c->q.bytes < c->q.max_bytes / 4) &&
+	       (!c->q.max_n || c->q.n < c->q.max_n / 4);
+}
+
 /* Drop unsent events (keep replies and states). */
 static void
 drop_unsent_events(struct edge_client *c)
@@ -215,6 +223,7 @@ edge_client_send_state(struct edge *e, struct edge_client *c)
 	struct edge_recent *r = &e->recent;
 
 	c->resuming = 0;
+	c->resume_wait = 0;
 	if (r->snap == NULL) {
 		struct edge_buf b;
 		char ts[32];
@@ -229,22 +238,27 @@ edge_client_send_state(struct edge *e, struct edge_client *c)
 		return;
 	}
 	edge_client_push(e, c, r->snap);
-	c->queued_seq = r->snap->seq;
+	/* Never send an event twice: what was already written stays sent
+	 * even when the state is older than it. */
+	c->queued_seq = r->snap->seq > c->written_seq ? r->snap->seq
+						       : c->written_seq;
 	queue_recent(e, c, 0);
 }
 
 void
-edge_client_broadcast_state(struct edge *e, struct edge_frame *snap)
+edge_client_broadcast_state(struct edge *e, struct edge_frame *snap,
+			    int restart)
 {
 	struct edge_client *c;
 
 	(void)snap;
 	for (c = e->clients; c; c = c->next) {
 		drop_unsent_events(c);
-		/* The new stream may restart lower (a hub that lost its
-		 * state): the state resets the client's position. */
 		c->queued_seq = 0;
-		c->written_seq = 0;
+		/* A hub that lost its history restarts the seq space lower:
+		 * only then may a client see smaller seqs again. */
+		if (restart)
+			c->written_seq = 0;
 		edge_client_send_state(e, c);
 	}
 }
@@ -293,6 +307,7 @@ resume(struct edge *e, struct edge_client *c, uint64_t since)
 
 	drop_unsent_events(c);
 	c->queued_seq = from;
+	c->resume_wait = 0;
 	if (edge_recent_covers(&e->recent, from, &idx) ||
 	    (e->recent.snap && from >= edge_sync_fwd(e))) {
 		if (!edge_recent_covers(&e->recent, from, &idx))
@@ -359,12 +374,18 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 		queue_recent(e, c, idx);
 		return;
 	}
-	if (more && k > 0 &&
-	    edge_sync_request_since(e, c->serial, c->resume_pos) == 0)
-		return;
+	if (more && k > 0) {
+		/* Ask for the next part only once this one is mostly out, so
+		 * a long replay never passes the client's queue limit. */
+		if (!queue_low(c)) {
+			c->resume_wait = 1;
+			return;
+		}
+		if (edge_sync_request_since(e, c->serial, c->resume_pos) == 0)
+			return;
+	}
 fallback:
 	drop_unsent_events(c);
-	c->queued_seq = 0;
 	edge_client_send_state(e, c);
 }
 
@@ -640,6 +661,17 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 		c->strikes++;
 		if (c->strikes > e->conf.rate_burst) {
 			e->m.rate_closes++;
+			if (lws_partial_buffered(wsi)) {
+				/* lws cannot put a close frame behind its
+				 * partial write now: returning -1 would end
+				 * the connection without one.  Close from
+				 * the writeable callback, like a slow client. */
+				c->rx_len = 0;
+				edge_client_close(c,
+						  LWS_CLOSE_STATUS_POLICY_VIOLATION,
+						  "rate limit");
+				return 0;
+			}
 			lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 					 (unsigned char *)"rate limit", 10);
 			return -1;
@@ -659,10 +691,52 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 	return 0;
 }
 
+/* Server frames are unmasked: 2, 4 or 10 header bytes. */
+static size_t
+ws_header(unsigned char *h, size_t len)
+{
+	h[0] = 0x81; /* FIN, text */
+	if (len < 126) {
+		h[1] = (unsigned char)len;
+		return 2;
+	}
+	if (len < 65536) {
+		h[1] = 126;
+		h[2] = (unsigned char)(len >> 8);
+		h[3] = (unsigned char)len;
+		return 4;
+	}
+	h[1] = 127;
+	for (int i = 0; i < 8; i++)
+		h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+	return 10;
+}
+
+static void
+count_sent(struct edge *e, struct edge_client *c, struct edge_frame *f)
+{
+	e->m.msgs_sent++;
+	e->m.bytes_sent += f->len;
+	e->m.sent[f->type_idx]++;
+	if ((f->kind == EDGE_FRAME_EVENT || f->kind == EDGE_FRAME_LOG) &&
+	    f->seq > c->written_seq)
+		c->written_seq = f->seq;
+}
+
+/*
+ * One lws_write per callback, as lws requires.  When several small frames
+ * are queued they go out in that one write: their WebSocket headers are
+ * made here and the frames copied behind each other (LWS_WRITE_RAW), so a
+ * client costs one send() per turn of the loop instead of one per event,
+ * and a fast client keeps up with however many events a turn forwards.
+ * A single frame is written in place with no copy.
+ */
 int
 edge_client_writeable(struct edge *e, struct edge_client *c)
 {
+	static unsigned char *batch;
 	struct edge_frame *f;
+	size_t used = 0, total = 0;
 	int n;
 
 	if (c->close_code) {
@@ -671,23 +745,49 @@ edge_client_writeable(struct edge *e, struct edge_client *c)
 				 strlen(c->close_reason));
 		return -1;
 	}
-	f = edge_fq_pop(&c->q);
+	f = edge_fq_peek(&c->q);
 	if (f == NULL)
 		return 0;
-	n = lws_write(c->wsi, (unsigned char *)edge_frame_data(f), f->len,
-		      LWS_WRITE_TEXT);
-	if (n < 0) {
+	if (c->q.n == 1 || f->len > EDGE_BATCH_BYTES / 2 ||
+	    edge_fq_at(&c->q, 1)->len + f->len > EDGE_BATCH_BYTES - 20) {
+		f = edge_fq_pop(&c->q);
+		n = lws_write(c->wsi, (unsigned char *)edge_frame_data(f), f->len,
+			      LWS_WRITE_TEXT);
+		if (n < 0) {
+			edge_frame_unref(f);
+			return -1;
+		}
+		count_sent(e, c, f);
+		total = f->len;
 		edge_frame_unref(f);
-		return -1;
+	} else {
+		if (batch == NULL &&
+		    (batch = malloc(LWS_PRE + EDGE_BATCH_BYTES)) == NULL)
+			return -1;
+		while ((f = edge_fq_peek(&c->q)) != NULL &&
+		       used + 10 + f->len <= EDGE_BATCH_BYTES) {
+			unsigned char *p = batch + LWS_PRE + used;
+			size_t h = ws_header(p, f->len);
+
+			memcpy(p + h, edge_frame_data(f), f->len);
+			used += h + f->len;
+			f = edge_fq_pop(&c->q);
+			count_sent(e, c, f);
+			edge_frame_unref(f);
+		}
+		n = lws_write(c->wsi, batch + LWS_PRE, used, LWS_WRITE_RAW);
+		if (n < 0)
+			return -1;
+		total = used;
 	}
-	e->m.msgs_sent++;
-	e->m.bytes_sent += f->len;
-	e->m.sent[f->type_idx]++;
-	if ((f->kind == EDGE_FRAME_EVENT || f->kind == EDGE_FRAME_LOG) &&
-	    f->seq > c->written_seq)
-		c->written_seq = f->seq;
-	c->partial = lws_partial_buffered(c->wsi) ? f->len : 0;
-	edge_frame_unref(f);
+	c->partial = lws_partial_buffered(c->wsi) ? total : 0;
+	if (c->resume_wait && queue_low(c)) {
+		c->resume_wait = 0;
+		if (edge_sync_request_since(e, c->serial, c->resume_pos) != 0) {
+			drop_unsent_events(c);
+			edge_client_send_state(e, c);
+		}
+	}
 	if (c->q.n > 0)
 		lws_callback_on_writable(c->wsi);
 	return 0;

@@ -79,6 +79,7 @@ struct edge_client {
 	uint64_t queued_seq;   /* highest event seq queued */
 	uint64_t written_seq;  /* highest event seq written */
 	int resuming;          /* waiting for the hub's history */
+	int resume_wait;       /* next history part once the queue drains */
 	uint64_t resume_pos;
 	struct edge_filter *filter;
 	int sub_pending;       /* logs_subscribed not sent yet */
@@ -108,6 +109,7 @@ struct edge_metrics {
 	uint64_t proto_errors;
 	uint64_t upgrades_refused;
 	uint64_t hub_events;
+	uint64_t hub_bytes;   /* JSON bytes of the frames forwarded */
 	uint64_t hub_gaps;
 	uint64_t hub_resyncs;
 	uint64_t bad_hub_msgs;
@@ -158,8 +160,9 @@ void edge_client_close(struct edge_client *c, int code, const char *reason);
 /* A forwarded event (or log) frame: to every client that should get it. */
 void edge_client_broadcast(struct edge *e, struct edge_frame *f);
 /* A fresh state replaces everything: every client gets it, then events
- * after it. */
-void edge_client_broadcast_state(struct edge *e, struct edge_frame *snap);
+ * after it.  RESTART: the hub's seqs went backwards (its state was lost). */
+void edge_client_broadcast_state(struct edge *e, struct edge_frame *snap,
+				 int restart);
 /* The hub answered a client's history request (see sync.c). */
 void edge_client_resume_reply(struct edge *e, uint64_t serial,
 			      const void *reply, size_t len, int failed);

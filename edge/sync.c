@@ -49,6 +49,11 @@
 #define BUF_MAX_MSGS 8192
 #define BUF_MAX_BYTES (64u << 20)
 #define REFRESH_MS 1000
+#define DRAIN_BUDGET 256 /* events forwarded per service turn */
+#define DRAIN_BUDGET_BYTES (128u << 10) /* and bytes: under a client queue */
+#define INQ_MAX_BYTES (64u << 20)
+#define SINCE_MAX 1024 /* per history request of the edge's own repair */
+#define CSINCE_MAX 64  /* per history request for one resuming client */
 
 enum phase { P_DOWN, P_SNAP, P_REPAIR, P_LIVE };
 static const char *const phase_names[] = {"down", "snapshot", "repair", "live"};
@@ -70,6 +75,14 @@ struct edge_sync {
 	uint64_t last_refresh_ms, flowed;
 	uint64_t last_hb_ms, down_since_ms;
 	uint64_t behind_fwd;   /* fwd when the hub was last seen ahead */
+	struct edge_in *ihead, *itail; /* taken from the link, not handled yet */
+	size_t ibytes;
+	uint64_t iq_dropped;
+	/* a history reply being forwarded, a few envelopes per turn */
+	nng_msg *rep_msg;
+	struct edge_mpr rep_r;
+	uint32_t rep_left;
+	int rep_more;
 	lws_sorted_usec_list_t sul;
 };
 
@@ -158,7 +171,8 @@ req_state(struct edge_sync *s, int background)
 }
 
 static int
-req_since(struct edge *e, int kind, uint64_t cookie, uint64_t since)
+req_since(struct edge *e, int kind, uint64_t cookie, uint64_t since,
+	  uint32_t max)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -168,14 +182,14 @@ req_since(struct edge *e, int kind, uint64_t cookie, uint64_t since)
 	msgpack_pack_array(&pk, 3);
 	pack_str(&pk, "since");
 	msgpack_pack_uint64(&pk, since);
-	msgpack_pack_uint32(&pk, WIRE_SINCE_MAX);
+	msgpack_pack_uint32(&pk, max);
 	return send_packed(e, kind, cookie, &sb);
 }
 
 int
 edge_sync_request_since(struct edge *e, uint64_t serial, uint64_t since)
 {
-	return req_since(e, EDGE_REQ_CSINCE, serial, since);
+	return req_since(e, EDGE_REQ_CSINCE, serial, since, CSINCE_MAX);
 }
 
 /* ---- phases ----------------------------------------------------------- */
@@ -205,6 +219,9 @@ link_lost(struct edge_sync *s, const char *why)
 	set_phase(s, P_DOWN);
 	edge_frame_unref(s->pending_snap);
 	s->pending_snap = NULL;
+	if (s->rep_msg)
+		nng_msg_free(s->rep_msg);
+	s->rep_msg = NULL;
 	edge_filter_hub_lost(s->e);
 }
 
@@ -226,7 +243,7 @@ resync(struct edge_sync *s, uint64_t hub_last)
 		apply_buffered(s);
 	} else {
 		set_phase(s, P_REPAIR);
-		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd);
+		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd, SINCE_MAX);
 	}
 }
 
@@ -264,6 +281,7 @@ forward_envelope(struct edge_sync *s, struct edge_mpr *r)
 		e->m.bad_hub_msgs++;
 		return 0;
 	}
+	e->m.hub_bytes += f->len;
 	edge_recent_add(&e->recent, f);
 	edge_client_broadcast(e, f);
 	edge_frame_unref(f);
@@ -310,6 +328,10 @@ apply_pub(struct edge_sync *s, struct edge_in *in)
 		s->e->m.bad_hub_msgs++;
 		return 1;
 	}
+	if (log_enabled(LOG_LVL_DEBUG))
+		log_debug("hub message %c prev_e %" PRIu64 " prev_l %" PRIu64
+			  " events %u (fwd %" PRIu64 ")",
+			  topic, pe, pl, n, s->fwd);
 	need = pe;
 	if (s->logs_on && s->l_synced && pl > need)
 		need = pl;
@@ -319,7 +341,7 @@ apply_pub(struct edge_sync *s, struct edge_in *in)
 			 " (message follows %" PRIu64 "): fetching history",
 			 s->fwd, need);
 		set_phase(s, P_REPAIR);
-		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd);
+		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd, SINCE_MAX);
 		return 0;
 	}
 	if (topic == WIRE_TOPIC_LOGS && s->logs_on)
@@ -360,21 +382,22 @@ buffer_msg(struct edge_sync *s, struct edge_in *in)
 	s->bbytes += len;
 }
 
+/* Back to LIVE: the buffered messages go back to the front of the
+ * input queue, where the drain loop applies them under its budget (and
+ * with the same checks as fresh ones). */
 static void
 apply_buffered(struct edge_sync *s)
 {
-	while (s->phase == P_LIVE && s->bhead) {
-		struct edge_in *in = s->bhead;
-
-		if (!apply_pub(s, in))
-			return; /* repair started; the message stays first */
-		s->bhead = in->next;
-		if (s->bhead == NULL)
-			s->btail = NULL;
-		s->bn--;
-		s->bbytes -= nng_msg_len(in->msg);
-		edge_link_in_free(in);
-	}
+	if (s->phase != P_LIVE || s->bhead == NULL)
+		return;
+	s->btail->next = s->ihead;
+	if (s->ihead == NULL)
+		s->itail = s->btail;
+	s->ihead = s->bhead;
+	s->ibytes += s->bbytes;
+	s->bhead = s->btail = NULL;
+	s->bn = s->bbytes = 0;
+	lws_cancel_service(s->e->ctx);
 }
 
 /* ---- replies ---------------------------------------------------------- */
@@ -466,7 +489,7 @@ on_heartbeat(struct edge_sync *s, struct edge_in *in)
 		if (s->behind_fwd == s->fwd) {
 			s->e->m.hub_gaps++;
 			set_phase(s, P_REPAIR);
-			req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd);
+			req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd, SINCE_MAX);
 			s->behind_fwd = UINT64_MAX;
 		} else {
 			s->behind_fwd = s->fwd;
@@ -485,6 +508,7 @@ on_state(struct edge_sync *s, struct edge_in *in)
 	struct edge_frame *f;
 	uint32_t n;
 	uint64_t seq;
+	int restart;
 
 	if (background)
 		s->refresh_inflight = 0;
@@ -512,11 +536,12 @@ on_state(struct edge_sync *s, struct edge_in *in)
 		return;
 	}
 	/* A fresh start: every client gets this state, then what follows. */
+	restart = s->have_stream && seq < s->fwd;
 	edge_recent_reset(&e->recent);
 	edge_recent_set_snapshot(&e->recent, f);
 	s->fwd = seq;
 	s->have_stream = 1;
-	edge_client_broadcast_state(e, f);
+	edge_client_broadcast_state(e, f, restart);
 	edge_frame_unref(f);
 	set_phase(s, P_LIVE);
 	apply_buffered(s);
@@ -549,15 +574,42 @@ on_since(struct edge_sync *s, struct edge_in *in)
 		link_lost(s, "bad history reply");
 		return;
 	}
-	for (i = 0; i < k; i++)
-		if (forward_envelope(s, &r) != 0) {
+	/* Check the whole reply first, then forward it under the drain
+	 * budget (repair_step): a reply can hold more than client queues
+	 * take in one turn. */
+	{
+		struct edge_mpr chk = r;
+		for (i = 0; i < k; i++)
+			if (edge_mpr_skip(&chk) != 0) {
+				link_lost(s, "bad envelope in history");
+				return;
+			}
+		if (n >= 2 && edge_mpr_next(&chk, &v) == 0 &&
+		    v.type == EDGE_MPT_BOOL)
+			more = v.b;
+	}
+	s->rep_msg = in->msg;
+	in->msg = NULL;
+	s->rep_r = r;
+	s->rep_left = k;
+	s->rep_more = more && k > 0;
+}
+
+/* Forward one envelope of the history reply being repaired from, or
+ * finish it: ask for more, or go LIVE and replay what was buffered. */
+static void
+repair_step(struct edge_sync *s)
+{
+	if (s->rep_left > 0) {
+		s->rep_left--;
+		if (forward_envelope(s, &s->rep_r) != 0)
 			link_lost(s, "bad envelope in history");
-			return;
-		}
-	if (n >= 2 && edge_mpr_next(&r, &v) == 0 && v.type == EDGE_MPT_BOOL)
-		more = v.b;
-	if (more && k > 0) {
-		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd);
+		return;
+	}
+	nng_msg_free(s->rep_msg);
+	s->rep_msg = NULL;
+	if (s->rep_more) {
+		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd, SINCE_MAX);
 		return;
 	}
 	set_phase(s, P_LIVE);
@@ -608,12 +660,58 @@ void
 edge_sync_drain(struct edge *e)
 {
 	struct edge_sync *s = e->sync;
-	struct edge_in *in, *next;
+	struct edge_in *in, *next, *taken;
+	uint64_t start, start_bytes;
 
 	if (s == NULL)
 		return;
-	for (in = edge_link_take(e->link); in != NULL; in = next) {
-		next = in->next;
+	for (taken = edge_link_take(e->link); taken != NULL; taken = next) {
+		next = taken->next;
+		taken->next = NULL;
+		if (taken->kind == EDGE_IN_EVENTS) {
+			size_t len = nng_msg_len(taken->msg);
+			/* Bounded like the link's own inbox: what does not fit
+			 * is dropped, and the prev chain makes the repair fetch
+			 * it from the hub's history later. */
+			if (s->ibytes + len > INQ_MAX_BYTES) {
+				s->iq_dropped++;
+				edge_link_in_free(taken);
+				continue;
+			}
+			s->ibytes += len;
+		}
+		if (s->itail)
+			s->itail->next = taken;
+		else
+			s->ihead = taken;
+		s->itail = taken;
+	}
+	/* A budget per turn: forwarding everything NNG delivered at once
+	 * would fill every client queue before the loop gets to write any of
+	 * it, and close healthy clients as slow.  What is left waits for the
+	 * next turn, after the writes. */
+	start = e->m.hub_events;
+	start_bytes = e->m.hub_bytes;
+	/* Always take the head: handling a reply may put buffered messages
+	 * back in front (apply_buffered). */
+	for (;;) {
+		if (e->m.hub_events - start >= DRAIN_BUDGET ||
+		    e->m.hub_bytes - start_bytes >= DRAIN_BUDGET_BYTES) {
+			lws_cancel_service(e->ctx);
+			break;
+		}
+		if (s->rep_msg) {
+			repair_step(s);
+			continue;
+		}
+		if ((in = s->ihead) == NULL)
+			break;
+		s->ihead = in->next;
+		if (s->ihead == NULL)
+			s->itail = NULL;
+		in->next = NULL;
+		if (in->kind == EDGE_IN_EVENTS)
+			s->ibytes -= nng_msg_len(in->msg);
 		switch (in->kind) {
 		case EDGE_IN_EVENTS:
 			if (s->phase != P_LIVE || s->bhead != NULL) {
@@ -635,7 +733,7 @@ edge_sync_drain(struct edge *e)
 		}
 		edge_link_in_free(in);
 	}
-	e->m.inbox_dropped = edge_link_dropped(e->link);
+	e->m.inbox_dropped = edge_link_dropped(e->link) + s->iq_dropped;
 }
 
 static void
@@ -686,7 +784,15 @@ edge_sync_free(struct edge *e)
 		edge_link_in_free(b);
 		b = nx;
 	}
+	b = s->ihead;
+	while (b) {
+		struct edge_in *nx = b->next;
+		edge_link_in_free(b);
+		b = nx;
+	}
 	edge_frame_unref(s->pending_snap);
+	if (s->rep_msg)
+		nng_msg_free(s->rep_msg);
 	free(s);
 	e->sync = NULL;
 }

@@ -65,22 +65,21 @@ get32(const uint8_t *b)
 }
 
 void
-hub_ckpt_encode(msgpack_sbuffer *out, const struct hub_core *c, uint64_t pos)
+hub_ckpt_encode(struct mpbuf *out, const struct hub_core *c, uint64_t pos)
 {
-	msgpack_packer pk;
+	struct mpbuf *pk = out;
 	uint8_t hdr[HDR_LEN] = {0};
 	size_t start;
 
-	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-	start = out->size;
-	msgpack_sbuffer_write(out, (const char *)hdr, HDR_LEN);
-	msgpack_pack_array(&pk, 4);
-	msgpack_pack_uint64(&pk, pos);
-	msgpack_pack_uint64(&pk, c->ring_instance);
-	msgpack_pack_uint64(&pk, c->dropped_seen);
-	hub_state_save(&c->state, &pk);
-	size_t plen = out->size - start - HDR_LEN;
-	uint8_t *h = (uint8_t *)out->data + start;
+	start = out->len;
+	mpbuf_put(out, hdr, HDR_LEN);
+	mpb_array(pk, 4);
+	mpb_uint64(pk, pos);
+	mpb_uint64(pk, c->ring_instance);
+	mpb_uint64(pk, c->dropped_seen);
+	hub_state_save(&c->state, pk);
+	size_t plen = out->len - start - HDR_LEN;
+	uint8_t *h = (uint8_t *)out->p + start;
 	memcpy(h, magic, 8);
 	put32(h + 8, (uint32_t)plen);
 	put32(h + 12, crc32(h + HDR_LEN, plen));
@@ -149,7 +148,7 @@ hub_ckpt_open(struct hub_ckpt *k, const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	msgpack_sbuffer_init(&k->buf);
+	mpbuf_init(&k->buf);
 	return 0;
 }
 
@@ -161,24 +160,33 @@ hub_ckpt_close(struct hub_ckpt *k)
 	close(k->dirfd);
 	free(k->path);
 	free(k->tmp);
-	msgpack_sbuffer_destroy(&k->buf);
+	mpbuf_free(&k->buf);
 	k->dirfd = -1;
 }
 
 int
 hub_ckpt_write(struct hub_ckpt *k, const struct hub_core *c, uint64_t pos)
 {
+	k->buf.len = 0;
+	hub_ckpt_encode(&k->buf, c, pos);
+	if (k->buf.oom)
+		return -ENOMEM;
+	return hub_ckpt_store(k, k->buf.p, k->buf.len);
+}
+
+int
+hub_ckpt_store(struct hub_ckpt *k, const void *buf, size_t len)
+{
+	const uint8_t *data = buf;
 	size_t off = 0;
 	int fd, rc = 0;
 
-	k->buf.size = 0;
-	hub_ckpt_encode(&k->buf, c, pos);
 	fd = openat(k->dirfd, HUB_CKPT_FILE ".tmp",
 		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	while (off < k->buf.size) {
-		ssize_t w = write(fd, k->buf.data + off, k->buf.size - off);
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -197,7 +205,7 @@ hub_ckpt_write(struct hub_ckpt *k, const struct hub_core *c, uint64_t pos)
 	}
 	(void)fsync(k->dirfd);
 	k->writes++;
-	k->bytes = k->buf.size;
+	k->bytes = len;
 out:
 	close(fd);
 	return rc;

@@ -10,19 +10,18 @@
 #ifndef HUB_CHECKPOINT_H
 #define HUB_CHECKPOINT_H
 
-#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core.h"
+#include "mpbuf.h"
 
 #define HUB_CKPT_FILE "hub.ckpt"
 
 struct hub_ckpt {
 	int dirfd;
 	char *path, *tmp;
-	msgpack_sbuffer buf;
-	msgpack_packer pk;
+	struct mpbuf buf;
 	uint64_t writes;
 	uint64_t bytes; /* size of the last one */
 };
@@ -38,6 +37,10 @@ void hub_ckpt_close(struct hub_ckpt *k);
  * or -errno; the previous checkpoint is intact on failure. */
 int hub_ckpt_write(struct hub_ckpt *k, const struct hub_core *c, uint64_t pos);
 
+/* The same for bytes already encoded by hub_ckpt_encode (for a writer
+ * thread: encode under the core lock, store without it). */
+int hub_ckpt_store(struct hub_ckpt *k, const void *buf, size_t len);
+
 /* Load into C (freshly initialised).  Returns 1 when there is no
  * checkpoint, 0 when loaded (with *pos), or -EINVAL for a corrupt one
  * (reason in ERR; C is left empty). */
@@ -45,7 +48,7 @@ int hub_ckpt_load(struct hub_ckpt *k, struct hub_core *c, uint64_t *pos,
 		  char *err, size_t errlen);
 
 /* Encode / decode the checkpoint bytes (exposed for tests). */
-void hub_ckpt_encode(msgpack_sbuffer *out, const struct hub_core *c,
+void hub_ckpt_encode(struct mpbuf *out, const struct hub_core *c,
 		     uint64_t pos);
 int hub_ckpt_decode(struct hub_core *c, const void *buf, size_t len,
 		    uint64_t *pos, char *err, size_t errlen);

@@ -36,8 +36,7 @@ hub_core_init(struct hub_core *c, const struct hub_core_config *cfg)
 	}
 	hub_filters_init(&c->filters);
 	pthread_mutex_init(&c->lock, NULL);
-	msgpack_sbuffer_init(&c->buf);
-	msgpack_packer_init(&c->pk, &c->buf, msgpack_sbuffer_write);
+	mpbuf_init(&c->buf);
 	return 0;
 }
 
@@ -47,7 +46,7 @@ hub_core_fini(struct hub_core *c)
 	hub_state_fini(&c->state);
 	hub_history_fini(&c->hist);
 	hub_filters_fini(&c->filters);
-	msgpack_sbuffer_destroy(&c->buf);
+	mpbuf_free(&c->buf);
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -57,11 +56,11 @@ deliver(struct hub_core *c, int topic, uint64_t seq)
 {
 	if (c->hist.next != seq)
 		hub_history_reset(&c->hist, seq);
-	(void)hub_history_append(&c->hist, c->buf.data, (uint32_t)c->buf.size);
+	(void)hub_history_append(&c->hist, c->buf.p, (uint32_t)c->buf.len);
 	c->events++;
 	if (topic && c->emit)
-		c->emit(c->emit_arg, topic, seq, c->buf.data,
-			(uint32_t)c->buf.size);
+		c->emit(c->emit_arg, topic, seq, c->buf.p,
+			(uint32_t)c->buf.len);
 }
 
 uint32_t
@@ -95,8 +94,8 @@ ingest_gap(struct hub_core *c, const void *data, uint32_t len)
 		return BAD_NONE; /* old or repeated: nothing new was lost */
 	seq = c->state.seq + 1;
 	hub_state_skip(&c->state, seq);
-	c->buf.size = 0;
-	hub_msg_pack_gap(&c->pk, seq, dropped - c->dropped_seen);
+	c->buf.len = 0;
+	hub_msg_pack_gap(&c->buf, seq, dropped - c->dropped_seen);
 	c->gaps++;
 	c->lost += dropped - c->dropped_seen;
 	c->dropped_seen = dropped;
@@ -141,8 +140,8 @@ hub_core_ingest(struct hub_core *c, int32_t type, const void *data,
 			topic = 0;
 		}
 	}
-	c->buf.size = 0;
-	hub_msg_pack_event(&c->pk, seq, &ev, &fx, &c->state, ids, nids);
+	c->buf.len = 0;
+	hub_msg_pack_event(&c->buf, seq, &ev, &fx, &c->state, ids, nids);
 	deliver(c, topic, seq);
 	if (ev.has_rid && ev.kind == FH_EV_HARDWARE_HEALTH && c->rid_done)
 		c->rid_done(c->rid_arg, ev.rid, seq);

@@ -12,12 +12,12 @@
 #ifndef HUB_CORE_H
 #define HUB_CORE_H
 
-#include <msgpack.h>
 #include <pthread.h>
 #include <stdint.h>
 
 #include "filters.h"
 #include "history.h"
+#include "mpbuf.h"
 #include "record.h"
 #include "state.h"
 
@@ -45,8 +45,7 @@ struct hub_core {
 	hub_rid_fn rid_done;
 	void *rid_arg;
 
-	msgpack_sbuffer buf; /* scratch for one envelope */
-	msgpack_packer pk;
+	struct mpbuf buf; /* scratch for one envelope */
 
 	/* counters (not checkpointed) */
 	uint64_t records;           /* ring records seen */

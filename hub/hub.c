@@ -94,29 +94,167 @@ on_record(int32_t type, const void *data, uint32_t len, uint64_t pos_end,
 		log_bad(h, type, bad);
 }
 
-int
-hub_checkpoint(struct hub *h)
+/* Release the ring up to what the writer made durable. */
+static void
+release_durable(struct hub *h)
 {
+	uint64_t pos = __atomic_load_n(&h->ckw.durable_pos, __ATOMIC_ACQUIRE);
+	int rc;
+
+	if (pos <= h->released)
+		return;
+	if ((rc = shmring_release(h->ring, pos)) < 0) {
+		log_warnx("ring release to %llu failed: %s",
+			  (unsigned long long)pos, shmring_strerror(rc));
+		return;
+	}
+	h->released = pos;
+}
+
+static void *
+ckw_main(void *arg)
+{
+	struct hub *h = arg;
+	struct hub_ckw *w = &h->ckw;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->has_next && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->has_next)
+			break;
+		struct mpbuf t = w->cur;
+		uint64_t pos = w->next_pos, seq = w->next_seq;
+		w->cur = w->next;
+		w->next = t;
+		w->has_next = 0;
+		w->writing = 1;
+		pthread_mutex_unlock(&w->mu);
+		int rc = hub_ckpt_store(&h->ckpt, w->cur.p, w->cur.len);
+		pthread_mutex_lock(&w->mu);
+		w->writing = 0;
+		if (rc == 0) {
+			w->durable_seq = seq;
+			w->durable_wall_ms = hub_wall_ms();
+			w->writes++;
+			__atomic_store_n(&w->durable_pos, pos, __ATOMIC_RELEASE);
+		} else {
+			w->errors++;
+			w->last_err = rc;
+		}
+		pthread_cond_broadcast(&w->idle_cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void
+ckw_init(struct hub *h)
+{
+	struct hub_ckw *w = &h->ckw;
+
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	pthread_cond_init(&w->idle_cv, NULL);
+	mpbuf_init(&w->next);
+	mpbuf_init(&w->cur);
+	w->mu_init = 1;
+}
+
+static int
+ckw_start(struct hub *h)
+{
+	struct hub_ckw *w = &h->ckw;
+
+	if (pthread_create(&w->th, NULL, ckw_main, h) != 0)
+		return -EAGAIN;
+	w->started = 1;
+	return 0;
+}
+
+static void
+ckw_stop(struct hub *h)
+{
+	struct hub_ckw *w = &h->ckw;
+
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	w->started = 0;
+}
+
+static void
+ckw_free(struct hub *h)
+{
+	struct hub_ckw *w = &h->ckw;
+
+	ckw_stop(h);
+	if (!w->mu_init)
+		return;
+	mpbuf_free(&w->next);
+	mpbuf_free(&w->cur);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->idle_cv);
+	w->mu_init = 0;
+}
+
+int
+hub_checkpoint(struct hub *h, int wait)
+{
+	struct hub_ckw *w = &h->ckw;
+	uint64_t pos = h->pos;
 	int rc = 0;
 
-	if (!h->cfg.no_ckpt) {
-		pthread_mutex_lock(&h->core.lock);
-		rc = hub_ckpt_write(&h->ckpt, &h->core, h->pos);
-		pthread_mutex_unlock(&h->core.lock);
-		if (rc < 0) {
-			if (h->ckpt_errors++ == 0 || log_enabled(LOG_LVL_DEBUG))
-				log_warnx("checkpoint failed: %s", strerror(-rc));
-			h->ckpt_at_ms = hub_mono_ms();
-			return rc;
-		}
+	if (h->cfg.no_ckpt) {
+		__atomic_store_n(&w->durable_pos, pos, __ATOMIC_RELEASE);
+		w->durable_seq = h->core.state.seq;
+		w->durable_wall_ms = hub_wall_ms();
+		h->ckpt_pos = pos;
+		h->ckpt_at_ms = hub_mono_ms();
+		release_durable(h);
+		return 0;
 	}
-	h->ckpt_pos = h->pos;
-	h->ckpt_seq = h->core.state.seq;
+	pthread_mutex_lock(&w->mu);
+	if (wait) {
+		while (w->has_next || w->writing)
+			pthread_cond_wait(&w->idle_cv, &w->mu);
+	} else if (w->has_next || w->writing || !w->started) {
+		pthread_mutex_unlock(&w->mu);
+		return -EBUSY; /* the writer is behind: try at the next tick */
+	}
+	w->next.len = 0;
+	pthread_mutex_lock(&h->core.lock);
+	hub_ckpt_encode(&w->next, &h->core, pos);
+	w->next_seq = h->core.state.seq;
+	pthread_mutex_unlock(&h->core.lock);
+	w->next_pos = pos;
+	h->ckpt_pos = pos;
 	h->ckpt_at_ms = hub_mono_ms();
-	h->snap.ckpt_wall_ms = hub_wall_ms();
-	if ((rc = shmring_release(h->ring, h->ckpt_pos)) < 0)
-		log_warnx("ring release to %llu failed: %s",
-			  (unsigned long long)h->ckpt_pos, shmring_strerror(rc));
+	if (w->next.oom) {
+		w->errors++;
+		w->last_err = rc = -ENOMEM;
+	} else if (wait) {
+		rc = hub_ckpt_store(&h->ckpt, w->next.p, w->next.len);
+		if (rc == 0) {
+			w->durable_seq = w->next_seq;
+			w->durable_wall_ms = hub_wall_ms();
+			w->writes++;
+			__atomic_store_n(&w->durable_pos, pos, __ATOMIC_RELEASE);
+		} else {
+			w->errors++;
+			w->last_err = rc;
+		}
+	} else {
+		w->has_next = 1;
+		pthread_cond_signal(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	release_durable(h);
 	return rc;
 }
 
@@ -154,7 +292,8 @@ housekeeping(struct hub *h, int64_t now)
 	if (h->pos != h->ckpt_pos &&
 	    (now - h->ckpt_at_ms >= h->cfg.ckpt_ms ||
 	     h->pos - h->ckpt_pos > st.capacity / 4))
-		(void)hub_checkpoint(h);
+		(void)hub_checkpoint(h, 0);
+	release_durable(h);
 	check_dropped(h, &st);
 	if (now - h->expire_at_ms >= 1000) {
 		int n;
@@ -167,12 +306,29 @@ housekeeping(struct hub *h, int64_t now)
 		h->expire_at_ms = now;
 	}
 	hub_rpc_tick(h->rpc, now, HUB_HW_TIMEOUT_MS);
+	/* lock order: the writer's lock is never held with the core's
+	 * taken after it here (hub_checkpoint takes them the other way) */
+	pthread_mutex_lock(&h->ckw.mu);
+	uint64_t errors = h->ckw.errors, dseq = h->ckw.durable_seq,
+		 writes = h->ckw.writes;
+	int64_t dwall = h->ckw.durable_wall_ms;
+	int last_err = h->ckw.last_err;
+	pthread_mutex_unlock(&h->ckw.mu);
+	if (errors > h->ckpt_errors_logged) {
+		if (h->ckpt_errors_logged == 0 || log_enabled(LOG_LVL_DEBUG))
+			log_warnx("checkpoint to %s failed: %s (the ring is not "
+				  "released until one succeeds)",
+				  h->ckpt.path ? h->ckpt.path : "-",
+				  strerror(-last_err));
+		h->ckpt_errors_logged = errors;
+	}
 	pthread_mutex_lock(&h->core.lock);
 	h->snap.pos = h->pos;
-	h->snap.ckpt_pos = h->ckpt_pos;
-	h->snap.ckpt_seq = h->ckpt_seq;
-	h->snap.ckpt_writes = h->ckpt.writes;
-	h->snap.ckpt_errors = h->ckpt_errors;
+	h->snap.ckpt_pos = h->released;
+	h->snap.ckpt_seq = dseq;
+	h->snap.ckpt_writes = writes;
+	h->snap.ckpt_errors = errors;
+	h->snap.ckpt_wall_ms = dwall;
 	h->snap.pub_msgs = h->pub.msgs;
 	h->snap.pub_events = h->pub.events;
 	h->snap.pub_bytes = h->pub.bytes;
@@ -199,7 +355,8 @@ hub_poll(struct hub *h, int wait_ms)
 		struct shmring_stats st;
 		shmring_stats(h->ring, &st);
 		if (st.read_pos == st.tail && st.tail - st.head == st.capacity) {
-			(void)hub_checkpoint(h);
+			(void)hub_checkpoint(h, 0);
+			release_durable(h);
 			n = 0;
 		}
 	}
@@ -214,8 +371,11 @@ hub_poll(struct hub *h, int wait_ms)
 	now = hub_mono_ms();
 	if (now - h->hb_at_ms >= HUB_TICK_MS)
 		housekeeping(h, now);
-	else if (h->pos - h->ckpt_pos > h->ring_cap / 4)
-		(void)hub_checkpoint(h); /* producers are waiting for room */
+	else {
+		if (h->pos - h->ckpt_pos > h->ring_cap / 4)
+			(void)hub_checkpoint(h, 0); /* producers wait for room */
+		release_durable(h);
+	}
 	if (n == 0 && wait_ms > 0) {
 		int64_t left = HUB_TICK_MS - (hub_mono_ms() - h->hb_at_ms);
 		if (left > wait_ms)
@@ -232,7 +392,8 @@ hub_poll(struct hub *h, int wait_ms)
 void
 hub_run(struct hub *h, volatile sig_atomic_t *stop)
 {
-	while (!*stop)
+	/* STOP is set by a signal handler (or another thread in tests) */
+	while (!__atomic_load_n(stop, __ATOMIC_RELAXED))
 		(void)hub_poll(h, HUB_TICK_MS);
 }
 
@@ -336,6 +497,7 @@ hub_open(struct hub **out, const struct hub_config *cfg, char *err,
 	}
 	h->cfg = *cfg;
 	h->ckpt.dirfd = -1;
+	ckw_init(h);
 	h->start_ms = hub_mono_ms();
 	if (getrandom(&h->instance, sizeof(h->instance), 0) != sizeof(h->instance))
 		h->instance = (uint64_t)hub_wall_ms() ^ ((uint64_t)getpid() << 40);
@@ -372,11 +534,18 @@ hub_open(struct hub **out, const struct hub_config *cfg, char *err,
 		h->core.rid_arg = h->rpc;
 	}
 	h->ckpt_pos = h->pos;
-	h->ckpt_seq = h->core.state.seq;
+	h->released = h->pos;
+	h->ckw.durable_pos = h->pos;
+	h->ckw.durable_seq = h->core.state.seq;
 	h->ckpt_at_ms = hub_mono_ms();
+	if (!cfg->no_ckpt && (rc = ckw_start(h)) < 0) {
+		snprintf(err, errlen, "cannot start the checkpoint writer");
+		goto fail;
+	}
 	*out = h;
 	return 0;
 fail:
+	ckw_free(h);
 	hub_rpc_close(h->rpc);
 	hub_pub_close(&h->pub);
 	shmring_close(h->wring);
@@ -396,9 +565,10 @@ hub_close(struct hub *h)
 	/* stop requests before the final state is written */
 	hub_rpc_close(h->rpc);
 	h->core.rid_done = NULL;
-	if (!h->cfg.no_ckpt && hub_checkpoint(h) == 0)
+	if (!h->cfg.no_ckpt && hub_checkpoint(h, 1) == 0)
 		log_info("final checkpoint at seq %llu",
 			 (unsigned long long)h->core.state.seq);
+	ckw_free(h);
 	hub_pub_close(&h->pub);
 	shmring_close(h->wring);
 	shmring_close(h->ring);

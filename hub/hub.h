@@ -6,6 +6,7 @@
 #ifndef HUB_HUB_H
 #define HUB_HUB_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -44,6 +45,22 @@ struct hub_snap {
 
 struct hub_rpc;
 
+/* The checkpoint writer thread (hub.c): the loop encodes, it stores. */
+struct hub_ckw {
+	pthread_t th;
+	int started, mu_init;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;      /* work for the writer, or stop */
+	pthread_cond_t idle_cv; /* the writer finished one */
+	struct mpbuf next, cur;
+	uint64_t next_pos, next_seq;
+	int has_next, writing, stop;
+	/* results, read by the loop */
+	uint64_t durable_pos, durable_seq, writes, errors;
+	int64_t durable_wall_ms;
+	int last_err;
+};
+
 struct hub {
 	struct hub_config cfg;
 	struct hub_core core;
@@ -57,10 +74,11 @@ struct hub {
 
 	uint64_t ring_cap;  /* data area of the ring */
 	uint64_t pos;       /* ring position after the last consumed record */
-	uint64_t ckpt_pos;  /* position of the last durable checkpoint */
-	uint64_t ckpt_seq;
-	int64_t ckpt_at_ms; /* monotonic */
-	uint64_t ckpt_errors;
+	uint64_t ckpt_pos;  /* position of the last checkpoint requested */
+	int64_t ckpt_at_ms; /* monotonic, of that request */
+	uint64_t released;  /* ring released up to here (durable) */
+	uint64_t ckpt_errors_logged;
+	struct hub_ckw ckw;
 	uint64_t gap_written; /* highest dropped value written as a gap record */
 	int64_t hb_at_ms, expire_at_ms;
 	int64_t bad_log_ms[BAD_KINDS];
@@ -87,9 +105,11 @@ int hub_poll(struct hub *h, int wait_ms);
 /* Loop until *STOP becomes non-zero. */
 void hub_run(struct hub *h, volatile sig_atomic_t *stop);
 
-/* Write a checkpoint now and release the ring up to it.  Returns 0 or
- * -errno. */
-int hub_checkpoint(struct hub *h);
+/* Checkpoint the current position.  WAIT = 0: hand the encoded state to
+ * the writer thread (skipped, -EBUSY, while it is still busy with the
+ * previous one); the ring is released once it is durable.  WAIT = 1:
+ * write it now and release before returning.  Returns 0 or -errno. */
+int hub_checkpoint(struct hub *h, int wait);
 
 /* Final checkpoint, then close everything.  NULL is fine. */
 void hub_close(struct hub *h);

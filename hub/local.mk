@@ -10,6 +10,7 @@ hub_libhub_la_SOURCES = \
 	%reldir%/history.c %reldir%/history.h \
 	%reldir%/filters.c %reldir%/filters.h \
 	%reldir%/core.c %reldir%/core.h \
+	%reldir%/mpbuf.c %reldir%/mpbuf.h \
 	%reldir%/listen.c %reldir%/listen.h \
 	%reldir%/publish.c %reldir%/publish.h \
 	%reldir%/rpc.c %reldir%/rpc.h \

@@ -523,6 +523,16 @@ run(struct opts *op)
 			strerror(errno));
 		return 1;
 	}
+	struct stat rst;
+	if (stat(o.runtime_dir, &rst) < 0 || !S_ISDIR(rst.st_mode)) {
+		fprintf(stderr, "flowhub: runtime-dir %s: not a directory\n",
+			o.runtime_dir);
+		return 1;
+	}
+	if (rst.st_mode & 022)
+		log_warnx("runtime-dir %s is writable by others (mode %03o): "
+			  "they could replace the hub's sockets",
+			  o.runtime_dir, (unsigned)(rst.st_mode & 0777));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

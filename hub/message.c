@@ -11,26 +11,26 @@
 #include "pack.h"
 
 static void
-span_str(msgpack_packer *pk, const struct mp_span *sp)
+span_str(struct mpbuf *pk, const struct mp_span *sp)
 {
 	pack_strn(pk, sp->p, sp->len);
 }
 
 static void
-span_obj(msgpack_packer *pk, const struct mp_span *sp)
+span_obj(struct mpbuf *pk, const struct mp_span *sp)
 {
 	pack_raw(pk, sp->p, sp->len, 1);
 }
 
 static void
-pack_data(msgpack_packer *pk, const struct hub_ev *ev,
+pack_data(struct mpbuf *pk, const struct hub_ev *ev,
 	  const struct hub_fx *fx, const struct hub_state *s)
 {
 	const struct hub_block *b = fx->block;
 
 	switch (ev->kind) {
 	case FH_EV_EXECUTION_STARTED:
-		msgpack_pack_map(pk, 5);
+		mpb_map(pk, 5);
 		pack_cstr(pk, "sessionId");
 		span_str(pk, &ev->f[F_ES_SESSION]);
 		pack_cstr(pk, "programId");
@@ -43,7 +43,7 @@ pack_data(msgpack_packer *pk, const struct hub_ev *ev,
 		pack_time(pk, fx->ts);
 		break;
 	case FH_EV_BLOCK_STARTED:
-		msgpack_pack_map(pk, ev->f[F_BS_PARAMS].p ? 6 : 5);
+		mpb_map(pk, ev->f[F_BS_PARAMS].p ? 6 : 5);
 		pack_cstr(pk, "blockId");
 		span_str(pk, &ev->f[F_BS_ID]);
 		pack_cstr(pk, "blockType");
@@ -57,13 +57,13 @@ pack_data(msgpack_packer *pk, const struct hub_ev *ev,
 			span_obj(pk, &ev->f[F_BS_PARAMS]);
 		}
 		pack_cstr(pk, "timing");
-		msgpack_pack_map(pk, 1);
+		mpb_map(pk, 1);
 		pack_cstr(pk, "startTime");
 		pack_time(pk, fx->ts);
 		break;
 	case FH_EV_BLOCK_EXECUTED: {
 		int64_t st = b ? b->start_ts : HUB_TS_NONE;
-		msgpack_pack_map(pk, 7);
+		mpb_map(pk, 7);
 		pack_cstr(pk, "blockId");
 		span_str(pk, &ev->f[F_BE_ID]);
 		pack_cstr(pk, "blockType");
@@ -73,16 +73,16 @@ pack_data(msgpack_packer *pk, const struct hub_ev *ev,
 		pack_cstr(pk, "status");
 		pack_cstr(pk, hub_bstatus_names[ev->status]);
 		pack_cstr(pk, "timing");
-		msgpack_pack_map(pk, 3);
+		mpb_map(pk, 3);
 		pack_cstr(pk, "startTime");
 		pack_time(pk, st);
 		pack_cstr(pk, "endTime");
 		pack_time(pk, fx->ts);
 		pack_cstr(pk, "durationMs");
 		if (st != HUB_TS_NONE && fx->ts != HUB_TS_NONE)
-			msgpack_pack_int64(pk, fx->ts - st);
+			mpb_int64(pk, fx->ts - st);
 		else
-			msgpack_pack_nil(pk);
+			mpb_nil(pk);
 		pack_cstr(pk, "result");
 		pack_raw(pk, ev->f[F_BE_RESULT].p, ev->f[F_BE_RESULT].len, 0);
 		pack_cstr(pk, "error");
@@ -90,7 +90,7 @@ pack_data(msgpack_packer *pk, const struct hub_ev *ev,
 		break;
 	}
 	case FH_EV_LOG:
-		msgpack_pack_map(pk, 6);
+		mpb_map(pk, 6);
 		pack_cstr(pk, "level");
 		pack_cstr(pk, hub_level_names[ev->status]);
 		pack_cstr(pk, "tag");
@@ -105,7 +105,7 @@ pack_data(msgpack_packer *pk, const struct hub_ev *ev,
 		pack_time(pk, fx->ts);
 		break;
 	case FH_EV_HARDWARE_HEALTH:
-		msgpack_pack_map(pk, 4);
+		mpb_map(pk, 4);
 		pack_cstr(pk, "component");
 		span_str(pk, &ev->f[F_HW_COMPONENT]);
 		pack_cstr(pk, "status");
@@ -116,7 +116,7 @@ pack_data(msgpack_packer *pk, const struct hub_ev *ev,
 		pack_time(pk, fx->ts);
 		break;
 	case FH_EV_EXECUTION_FINISHED:
-		msgpack_pack_map(pk, 7);
+		mpb_map(pk, 7);
 		pack_cstr(pk, "status");
 		pack_cstr(pk, hub_xstatus_names[ev->status]);
 		pack_cstr(pk, "summary");
@@ -126,42 +126,42 @@ pack_data(msgpack_packer *pk, const struct hub_ev *ev,
 		pack_cstr(pk, "endTime");
 		pack_time(pk, s->ctx.end_ts);
 		pack_cstr(pk, "blocksStarted");
-		msgpack_pack_uint64(pk, s->ctx.started);
+		mpb_uint64(pk, s->ctx.started);
 		pack_cstr(pk, "blocksCompleted");
-		msgpack_pack_uint64(pk, s->ctx.completed);
+		mpb_uint64(pk, s->ctx.completed);
 		pack_cstr(pk, "blocksFailed");
-		msgpack_pack_uint64(pk, s->ctx.failed);
+		mpb_uint64(pk, s->ctx.failed);
 		break;
 	default:
-		msgpack_pack_map(pk, 0);
+		mpb_map(pk, 0);
 		break;
 	}
 }
 
 void
-hub_msg_pack_event(msgpack_packer *pk, uint64_t seq, const struct hub_ev *ev,
+hub_msg_pack_event(struct mpbuf *pk, uint64_t seq, const struct hub_ev *ev,
 		   const struct hub_fx *fx, const struct hub_state *s,
 		   const uint32_t *ids, uint32_t nids)
 {
-	msgpack_pack_array(pk, 4);
-	msgpack_pack_uint64(pk, seq);
+	mpb_array(pk, 4);
+	mpb_uint64(pk, seq);
 	pack_cstr(pk, hub_kind_msgtype(ev->kind));
 	pack_data(pk, ev, fx, s);
-	msgpack_pack_array(pk, nids);
+	mpb_array(pk, nids);
 	for (uint32_t i = 0; i < nids; i++)
-		msgpack_pack_uint32(pk, ids[i]);
+		mpb_uint32(pk, ids[i]);
 }
 
 void
-hub_msg_pack_gap(msgpack_packer *pk, uint64_t seq, uint64_t lost)
+hub_msg_pack_gap(struct mpbuf *pk, uint64_t seq, uint64_t lost)
 {
-	msgpack_pack_array(pk, 4);
-	msgpack_pack_uint64(pk, seq);
+	mpb_array(pk, 4);
+	mpb_uint64(pk, seq);
 	pack_cstr(pk, "gap");
-	msgpack_pack_map(pk, 2);
+	mpb_map(pk, 2);
 	pack_cstr(pk, "lost");
-	msgpack_pack_uint64(pk, lost);
+	mpb_uint64(pk, lost);
 	pack_cstr(pk, "reason");
 	pack_cstr(pk, "ring_overflow");
-	msgpack_pack_array(pk, 0);
+	mpb_array(pk, 0);
 }

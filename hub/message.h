@@ -6,9 +6,9 @@
 #ifndef HUB_MESSAGE_H
 #define HUB_MESSAGE_H
 
-#include <msgpack.h>
 #include <stdint.h>
 
+#include "mpbuf.h"
 #include "record.h"
 #include "state.h"
 
@@ -17,12 +17,12 @@
  * read for values the event itself does not carry (block type and name
  * for block_executed, context times and counters for
  * execution_finished). */
-void hub_msg_pack_event(msgpack_packer *pk, uint64_t seq,
+void hub_msg_pack_event(struct mpbuf *pk, uint64_t seq,
 			const struct hub_ev *ev, const struct hub_fx *fx,
 			const struct hub_state *s, const uint32_t *ids,
 			uint32_t nids);
 
 /* Envelope of a gap: {lost, reason: "ring_overflow"}. */
-void hub_msg_pack_gap(msgpack_packer *pk, uint64_t seq, uint64_t lost);
+void hub_msg_pack_gap(struct mpbuf *pk, uint64_t seq, uint64_t lost);
 
 #endif /* HUB_MESSAGE_H */

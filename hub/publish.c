@@ -39,7 +39,7 @@ hub_pub_open(struct hub_pub *p, const char *const *urls, int nurls, char *err,
 			return rc;
 		}
 	}
-	msgpack_sbuffer_init(&p->batch);
+	mpbuf_init(&p->batch);
 	return 0;
 }
 
@@ -50,7 +50,7 @@ hub_pub_close(struct hub_pub *p)
 		return;
 	hub_pub_flush(p);
 	nng_close(p->sock);
-	msgpack_sbuffer_destroy(&p->batch);
+	mpbuf_free(&p->batch);
 	p->open = 0;
 }
 
@@ -82,19 +82,19 @@ hub_pub_flush(struct hub_pub *p)
 	hdr[h++] = (uint8_t)(p->count >> 16);
 	hdr[h++] = (uint8_t)(p->count >> 8);
 	hdr[h++] = (uint8_t)p->count;
-	if ((rc = nng_msg_alloc(&m, h + p->batch.size)) != 0) {
+	if ((rc = nng_msg_alloc(&m, h + p->batch.len)) != 0) {
 		p->send_errors++;
 	} else {
 		uint8_t *body = nng_msg_body(m);
 		memcpy(body, hdr, h);
-		memcpy(body + h, p->batch.data, p->batch.size);
+		memcpy(body + h, p->batch.p, p->batch.len);
 		if ((rc = nng_sendmsg(p->sock, m, NNG_FLAG_NONBLOCK)) != 0) {
 			nng_msg_free(m);
 			p->send_errors++;
 		} else {
 			p->msgs++;
 			p->events += p->count;
-			p->bytes += h + p->batch.size;
+			p->bytes += h + p->batch.len;
 		}
 	}
 	/* Even an unsent batch counts as published: an edge must see the
@@ -102,7 +102,7 @@ hub_pub_flush(struct hub_pub *p)
 	p->prev[p->topic == WIRE_TOPIC_LOGS] = p->last_seq;
 	p->count = 0;
 	p->topic = 0;
-	p->batch.size = 0;
+	p->batch.len = 0;
 }
 
 void
@@ -112,10 +112,10 @@ hub_pub_add(struct hub_pub *p, int topic, uint64_t seq, const void *env,
 	if (!p->open)
 		return;
 	if (p->count > 0 &&
-	    (topic != p->topic || p->batch.size + len > WIRE_BATCH_BYTES))
+	    (topic != p->topic || p->batch.len + len > WIRE_BATCH_BYTES))
 		hub_pub_flush(p);
 	p->topic = topic;
-	msgpack_sbuffer_write(&p->batch, env, len);
+	mpbuf_put(&p->batch, env, len);
 	p->count++;
 	p->last_seq = seq;
 }

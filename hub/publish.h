@@ -14,9 +14,10 @@
 #ifndef HUB_PUBLISH_H
 #define HUB_PUBLISH_H
 
-#include <msgpack.h>
 #include <nng/nng.h>
 #include <stdint.h>
+
+#include "mpbuf.h"
 
 struct hub_pub {
 	nng_socket sock;
@@ -24,7 +25,7 @@ struct hub_pub {
 	int topic;          /* topic of the pending batch, 0 = none */
 	uint32_t count;     /* envelopes pending */
 	uint64_t last_seq;  /* seq of the newest pending envelope */
-	msgpack_sbuffer batch;
+	struct mpbuf batch;
 	uint64_t prev[2];   /* last seq published on E, L */
 	/* counters */
 	uint64_t msgs, events, bytes, send_errors;

@@ -336,6 +336,11 @@ put2(char *p, unsigned v)
 	p[1] = (char)('0' + v % 10);
 }
 
+/* The calendar date changes once a day: keep the last one (per thread). */
+static __thread int64_t cached_days = -1;
+static __thread int cached_y;
+static __thread unsigned cached_m, cached_d;
+
 void
 hub_time_format(int64_t ms, char out[HUB_TIME_LEN])
 {
@@ -349,7 +354,17 @@ hub_time_format(int64_t ms, char out[HUB_TIME_LEN])
 		ms = HUB_TS_MAX;
 	days = ms / 86400000;
 	rem = ms % 86400000;
-	civil_from_days(days, &y, &m, &d);
+	if (days == cached_days) {
+		y = cached_y;
+		m = cached_m;
+		d = cached_d;
+	} else {
+		civil_from_days(days, &y, &m, &d);
+		cached_days = days;
+		cached_y = y;
+		cached_m = m;
+		cached_d = d;
+	}
 	hh = (unsigned)(rem / 3600000);
 	mi = (unsigned)(rem / 60000 % 60);
 	ss = (unsigned)(rem / 1000 % 60);

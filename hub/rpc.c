@@ -26,6 +26,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +47,13 @@ struct rpc_worker {
 	int idx;
 	nng_aio *aio;
 	nng_ctx ctx;
-	int state;
+	/* Atomic: the NNG callback thread moves RECV <-> SEND without the
+	 * lock while hub_rpc_tick and hub_rpc_rid_done look for WAIT under
+	 * it; WAIT itself is only entered and left under the lock. */
+	_Atomic int state;
 	uint64_t rid;
 	int64_t wait_ms;
-	msgpack_sbuffer out;
+	struct mpbuf out;
 };
 
 struct hub_rpc {
@@ -65,16 +69,13 @@ struct hub_rpc {
 /* ---- replies ---------------------------------------------------------- */
 
 static void
-reply_error(msgpack_sbuffer *out, const char *code, const char *msg)
+reply_error(struct mpbuf *out, const char *code, const char *msg)
 {
-	msgpack_packer pk;
-
-	out->size = 0;
-	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 3);
-	pack_cstr(&pk, "error");
-	pack_cstr(&pk, code);
-	pack_cstr(&pk, msg);
+	out->len = 0;
+	mpb_array(out, 3);
+	pack_cstr(out, "error");
+	pack_cstr(out, code);
+	pack_cstr(out, msg);
 }
 
 /* Optional string argument: nil -> p NULL. */
@@ -133,23 +134,23 @@ read_levels(struct mp_cur *c, uint8_t *mask)
 }
 
 static void
-pack_kv(msgpack_packer *pk, const char *k, uint64_t v)
+pack_kv(struct mpbuf *pk, const char *k, uint64_t v)
 {
 	pack_cstr(pk, k);
-	msgpack_pack_uint64(pk, v);
+	mpb_uint64(pk, v);
 }
 
 static void
-handle_status(struct hub_rpc *r, msgpack_packer *pk)
+handle_status(struct hub_rpc *r, struct mpbuf *pk)
 {
 	struct hub *h = r->hub;
 	struct hub_core *c = &h->core;
 	int64_t now = hub_wall_ms();
 
 	pthread_mutex_lock(&c->lock);
-	msgpack_pack_array(pk, 2);
+	mpb_array(pk, 2);
 	pack_cstr(pk, "ok");
-	msgpack_pack_map(pk, 24);
+	mpb_map(pk, 28);
 	pack_kv(pk, "instance", h->instance);
 	pack_kv(pk, "pid", (uint64_t)getpid());
 	pack_kv(pk, "uptime_ms", (uint64_t)(hub_mono_ms() - h->start_ms));
@@ -162,11 +163,15 @@ handle_status(struct hub_rpc *r, msgpack_packer *pk)
 	pack_kv(pk, "lost", c->lost);
 	pack_kv(pk, "logs_unmatched", c->logs_unmatched);
 	pack_cstr(pk, "bad");
-	msgpack_pack_map(pk, BAD_KINDS - 1);
+	mpb_map(pk, BAD_KINDS - 1);
 	for (int i = 1; i < BAD_KINDS; i++)
 		pack_kv(pk, hub_bad_names[i], c->bad[i]);
 	pack_kv(pk, "unknown_block", c->state.st.unknown_block);
+	pack_kv(pk, "dup_start", c->state.st.dup_start);
 	pack_kv(pk, "active_full", c->state.st.active_full);
+	pack_kv(pk, "hw_full", c->state.st.hw_full);
+	pack_kv(pk, "truncated", c->state.st.truncated);
+	pack_kv(pk, "oversize", c->state.st.oversize);
 	pack_kv(pk, "edges", hub_filters_edges(&c->filters));
 	pack_kv(pk, "filters", c->filters.nlive);
 	pack_kv(pk, "edges_expired", c->filters.expired);
@@ -178,16 +183,71 @@ handle_status(struct hub_rpc *r, msgpack_packer *pk)
 	pack_kv(pk, "checkpoint_errors", h->snap.ckpt_errors);
 	pack_kv(pk, "pub_msgs", h->snap.pub_msgs);
 	pack_kv(pk, "pub_events", h->snap.pub_events);
-	pack_kv(pk, "rpc_requests", r->requests);
+	pack_kv(pk, "rpc_requests", __atomic_load_n(&r->requests, __ATOMIC_RELAXED));
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * Copy envelope E (LEN bytes, from the history) into OUT.  A log's filter
+ * ids are recomputed against the filters registered now: the ids stored
+ * with it are those of when it was published, and after a hub restart
+ * (or an edge's re-registration) they name filters that no longer exist,
+ * while the edge asking is the one that needs the log.  Caller holds the
+ * core lock.
+ */
 static void
-handle_since(struct hub_rpc *r, msgpack_packer *pk, uint64_t since,
+put_envelope(struct hub_core *c, struct mpbuf *out, const uint8_t *e,
+	     uint32_t len)
+{
+	struct mp_cur cur, d;
+	struct mp_span type, data, k, v;
+	struct mp_span tag = {NULL, 0}, mod = {NULL, 0};
+	uint32_t n, ids[HUB_FILTERS_MAX], nids;
+	uint64_t seq;
+	int level = -1;
+
+	mp_cur_init(&cur, e, len);
+	if (mp_read_array(&cur, &n) < 0 || n != 4 || mp_read_uint(&cur, &seq) < 0 ||
+	    mp_read_str(&cur, &type) < 0 || !mp_span_eq(&type, "log_entry") ||
+	    mp_skip(&cur, &data) < 0) {
+		mpbuf_put(out, e, len);
+		return;
+	}
+	mp_cur_init(&d, data.p, data.len);
+	if (mp_read_map(&d, &n) < 0)
+		n = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (mp_read_str(&d, &k) < 0)
+			break;
+		if (mp_peek(&d) == MP_STR && mp_read_str(&d, &v) == 0) {
+			if (mp_span_eq(&k, "level")) {
+				for (int l = 0; hub_level_names[l]; l++)
+					if (mp_span_eq(&v, hub_level_names[l]))
+						level = l;
+			} else if (mp_span_eq(&k, "tag")) {
+				tag = v;
+			} else if (mp_span_eq(&k, "module")) {
+				mod = v;
+			}
+		} else if (mp_skip(&d, NULL) < 0) {
+			break;
+		}
+	}
+	nids = level < 0 ? 0
+			 : hub_filters_match(&c->filters, level, tag.p, tag.len,
+					     mod.p, mod.len, ids, HUB_FILTERS_MAX);
+	mpbuf_put(out, e, (size_t)(data.p + data.len - e));
+	mpb_array(out, nids);
+	for (uint32_t i = 0; i < nids; i++)
+		mpb_uint32(out, ids[i]);
+}
+
+static void
+handle_since(struct hub_rpc *r, struct mpbuf *pk, uint64_t since,
 	     uint64_t max)
 {
 	struct hub_core *c = &r->hub->core;
-	msgpack_sbuffer *out = pk->data;
+	struct mpbuf *out = pk;
 	size_t count_at;
 	uint32_t n = 0;
 	uint64_t s;
@@ -196,45 +256,45 @@ handle_since(struct hub_rpc *r, msgpack_packer *pk, uint64_t since,
 		max = WIRE_SINCE_MAX;
 	pthread_mutex_lock(&c->lock);
 	if (since < c->hist.next - 1 && since + 1 < c->hist.first) {
-		msgpack_pack_array(pk, 2);
+		mpb_array(pk, 2);
 		pack_cstr(pk, "too_old");
-		msgpack_pack_uint64(pk, c->hist.first);
+		mpb_uint64(pk, c->hist.first);
 		pthread_mutex_unlock(&c->lock);
 		return;
 	}
-	msgpack_pack_array(pk, 3);
+	mpb_array(pk, 3);
 	pack_cstr(pk, "ok");
 	/* array32 header, count patched below */
-	count_at = out->size;
-	msgpack_sbuffer_write(out, "\xdd\0\0\0\0", 5);
+	count_at = out->len;
+	mpbuf_put(out, "\xdd\0\0\0\0", 5);
 	for (s = since + 1; s < c->hist.next && n < max; s++) {
 		uint32_t len;
 		const void *e = hub_history_get(&c->hist, s, &len);
-		if (!e || out->size + len > WIRE_MAX_MSG - 64)
+		if (!e || out->len + len + 5 * HUB_FILTERS_MAX > WIRE_MAX_MSG - 64)
 			break;
-		msgpack_sbuffer_write(out, e, len);
+		put_envelope(c, out, e, len);
 		n++;
 	}
-	uint8_t *p = (uint8_t *)out->data + count_at + 1;
+	uint8_t *p = (uint8_t *)out->p + count_at + 1;
 	p[0] = (uint8_t)(n >> 24);
 	p[1] = (uint8_t)(n >> 16);
 	p[2] = (uint8_t)(n >> 8);
 	p[3] = (uint8_t)n;
 	if (s < c->hist.next)
-		msgpack_pack_true(pk);
+		mpb_true(pk);
 	else
-		msgpack_pack_false(pk);
+		mpb_false(pk);
 	pthread_mutex_unlock(&c->lock);
 }
 
 /* Build and write the hardware_health record for "hw". */
 static int
 handle_hw(struct hub_rpc *r, struct rpc_worker *w, struct mp_cur *c,
-	  msgpack_sbuffer *out)
+	  struct mpbuf *out)
 {
 	struct mp_span comp, status, details = {NULL, 0};
-	msgpack_sbuffer rec;
-	msgpack_packer pk;
+	struct mpbuf rec;
+	struct mpbuf *pk = &rec;
 	uint64_t rid;
 	int rc;
 
@@ -260,23 +320,22 @@ handle_hw(struct hub_rpc *r, struct rpc_worker *w, struct mp_cur *c,
 		reply_error(out, "bad_request", "trailing arguments");
 		return 0;
 	}
-	msgpack_sbuffer_init(&rec);
-	msgpack_packer_init(&pk, &rec, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, details.p ? 5 : 4);
-	pack_cstr(&pk, "component");
-	pack_strn(&pk, comp.p, comp.len);
-	pack_cstr(&pk, "status");
-	pack_strn(&pk, status.p, status.len);
+	mpbuf_init(&rec);
+	mpb_map(pk, details.p ? 5 : 4);
+	pack_cstr(pk, "component");
+	pack_strn(pk, comp.p, comp.len);
+	pack_cstr(pk, "status");
+	pack_strn(pk, status.p, status.len);
 	if (details.p) {
-		pack_cstr(&pk, "details");
-		pack_raw(&pk, details.p, details.len, 1);
+		pack_cstr(pk, "details");
+		pack_raw(pk, details.p, details.len, 1);
 	}
-	pack_cstr(&pk, "ts");
-	msgpack_pack_int64(&pk, hub_wall_ms());
-	pack_cstr(&pk, "_rid");
+	pack_cstr(pk, "ts");
+	mpb_int64(pk, hub_wall_ms());
+	pack_cstr(pk, "_rid");
 	pthread_mutex_lock(&r->lock);
 	rid = r->next_rid++;
-	msgpack_pack_uint64(&pk, rid);
+	mpb_uint64(pk, rid);
 	if (w) {
 		w->state = W_WAIT;
 		w->rid = rid;
@@ -285,9 +344,9 @@ handle_hw(struct hub_rpc *r, struct rpc_worker *w, struct mp_cur *c,
 	pthread_mutex_unlock(&r->lock);
 
 	rc = r->hub->wring ? shmring_write(r->hub->wring, FH_EV_HARDWARE_HEALTH,
-					   rec.data, (uint32_t)rec.size)
+					   rec.p, (uint32_t)rec.len)
 			   : -ENODEV;
-	msgpack_sbuffer_destroy(&rec);
+	mpbuf_free(&rec);
 	if (rc == 0 && w)
 		return 1; /* the loop replies */
 	if (w) {
@@ -296,12 +355,11 @@ handle_hw(struct hub_rpc *r, struct rpc_worker *w, struct mp_cur *c,
 		pthread_mutex_unlock(&r->lock);
 	}
 	if (rc == 0) {
-		msgpack_packer pk2;
-		out->size = 0;
-		msgpack_packer_init(&pk2, out, msgpack_sbuffer_write);
-		msgpack_pack_array(&pk2, 2);
-		pack_cstr(&pk2, "ok");
-		msgpack_pack_uint64(&pk2, 0);
+		
+		out->len = 0;
+		mpb_array(out, 2);
+		pack_cstr(out, "ok");
+		mpb_uint64(out, 0);
 		return 0;
 	}
 	if (rc == SHMRING_FULL)
@@ -315,18 +373,17 @@ handle_hw(struct hub_rpc *r, struct rpc_worker *w, struct mp_cur *c,
 
 int
 hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
-	       msgpack_sbuffer *out)
+	       struct mpbuf *out)
 {
 	struct hub *h = r->hub;
 	struct hub_core *c = &h->core;
 	struct rpc_worker *w = worker >= 0 ? &r->w[worker] : NULL;
 	struct mp_cur cur, check;
 	struct mp_span name, edge;
-	msgpack_packer pk;
+	struct mpbuf *pk = out;
 	uint32_t nargs;
 
-	out->size = 0;
-	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+	out->len = 0;
 	mp_cur_init(&check, req, len);
 	if (mp_skip(&check, NULL) < 0 || !mp_cur_done(&check)) {
 		reply_error(out, "bad_request", "not one msgpack value");
@@ -341,12 +398,12 @@ hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
 	nargs--;
 	if (mp_span_eq(&name, "state") && nargs == 0) {
 		pthread_mutex_lock(&c->lock);
-		msgpack_pack_array(&pk, 3);
-		pack_cstr(&pk, "ok");
-		msgpack_pack_uint64(&pk, c->state.seq);
-		hub_state_pack(&c->state, &pk);
+		mpb_array(pk, 3);
+		pack_cstr(pk, "ok");
+		mpb_uint64(pk, c->state.seq);
+		hub_state_pack(&c->state, pk);
 		pthread_mutex_unlock(&c->lock);
-		if (out->size > WIRE_MAX_MSG)
+		if (out->len > WIRE_MAX_MSG)
 			reply_error(out, "too_big", "state exceeds the wire limit");
 		return 0;
 	}
@@ -357,11 +414,11 @@ hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
 			reply_error(out, "invalid_field", "since");
 			return 0;
 		}
-		handle_since(r, &pk, since, max);
+		handle_since(r, pk, since, max);
 		return 0;
 	}
 	if (mp_span_eq(&name, "status") && nargs == 0) {
-		handle_status(r, &pk);
+		handle_status(r, pk);
 		return 0;
 	}
 	if (mp_span_eq(&name, "hw") && (nargs == 2 || nargs == 3))
@@ -379,11 +436,11 @@ hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
 		pthread_mutex_lock(&c->lock);
 		int slot = hub_filters_touch(&c->filters, edge.p, edge.len, now);
 		if (slot >= 0) {
-			msgpack_pack_array(&pk, 4);
-			pack_cstr(&pk, "ok");
-			msgpack_pack_uint64(&pk, h->instance);
-			msgpack_pack_uint64(&pk, c->state.seq);
-			msgpack_pack_uint64(&pk, c->hist.first);
+			mpb_array(pk, 4);
+			pack_cstr(pk, "ok");
+			mpb_uint64(pk, h->instance);
+			mpb_uint64(pk, c->state.seq);
+			mpb_uint64(pk, c->hist.first);
 		}
 		pthread_mutex_unlock(&c->lock);
 		if (slot < 0)
@@ -401,10 +458,10 @@ hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
 		if (slot >= 0) {
 			c->filters.edges[slot].clients =
 				clients > UINT32_MAX ? UINT32_MAX : (uint32_t)clients;
-			msgpack_pack_array(&pk, 3);
-			pack_cstr(&pk, "ok");
-			msgpack_pack_uint64(&pk, h->instance);
-			msgpack_pack_uint64(&pk, c->state.seq);
+			mpb_array(pk, 3);
+			pack_cstr(pk, "ok");
+			mpb_uint64(pk, h->instance);
+			mpb_uint64(pk, c->state.seq);
 		}
 		pthread_mutex_unlock(&c->lock);
 		if (slot < 0)
@@ -439,9 +496,9 @@ hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
 		else if (rc < 0)
 			reply_error(out, "invalid_field", "filters");
 		else {
-			msgpack_pack_array(&pk, 2);
-			pack_cstr(&pk, "ok");
-			msgpack_pack_uint32(&pk, id);
+			mpb_array(pk, 2);
+			pack_cstr(pk, "ok");
+			mpb_uint32(pk, id);
 		}
 		return 0;
 	}
@@ -460,8 +517,8 @@ hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
 		if (rc < 0) {
 			reply_error(out, "not_found", "no such filter for this edge");
 		} else {
-			msgpack_pack_array(&pk, 1);
-			pack_cstr(&pk, "ok");
+			mpb_array(pk, 1);
+			pack_cstr(pk, "ok");
 		}
 		return 0;
 	}
@@ -476,13 +533,13 @@ send_reply(struct rpc_worker *w)
 {
 	nng_msg *m;
 
-	if (nng_msg_alloc(&m, w->out.size) != 0) {
+	if (nng_msg_alloc(&m, w->out.len) != 0) {
 		/* no memory: drop the request, the edge times out and retries */
 		w->state = W_RECV;
 		nng_ctx_recv(w->ctx, w->aio);
 		return;
 	}
-	memcpy(nng_msg_body(m), w->out.data, w->out.size);
+	memcpy(nng_msg_body(m), w->out.p, w->out.len);
 	nng_aio_set_msg(w->aio, m);
 	w->state = W_SEND;
 	nng_ctx_send(w->ctx, w->aio);
@@ -496,7 +553,7 @@ worker_cb(void *arg)
 	nng_msg *m;
 	int rc = nng_aio_result(w->aio);
 
-	switch (w->state) {
+	switch (atomic_load(&w->state)) {
 	case W_RECV:
 		if (rc == NNG_ECLOSED || rc == NNG_ECANCELED)
 			return;
@@ -531,13 +588,12 @@ worker_cb(void *arg)
 static void
 reply_hw(struct rpc_worker *w, uint64_t seq)
 {
-	msgpack_packer pk;
+	struct mpbuf *pk = &w->out;
 
-	w->out.size = 0;
-	msgpack_packer_init(&pk, &w->out, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 2);
-	pack_cstr(&pk, "ok");
-	msgpack_pack_uint64(&pk, seq);
+	w->out.len = 0;
+	mpb_array(pk, 2);
+	pack_cstr(pk, "ok");
+	mpb_uint64(pk, seq);
 	send_reply(w);
 }
 
@@ -601,7 +657,7 @@ hub_rpc_open(struct hub_rpc **out, struct hub *h, char *err, size_t errlen)
 		struct rpc_worker *w = &r->w[i];
 		w->rpc = r;
 		w->idx = i;
-		msgpack_sbuffer_init(&w->out);
+		mpbuf_init(&w->out);
 		if (nng_aio_alloc(&w->aio, worker_cb, w) != 0 ||
 		    nng_ctx_open(&w->ctx, r->sock) != 0) {
 			snprintf(err, errlen, "rpc context: out of memory");
@@ -636,7 +692,7 @@ hub_rpc_close(struct hub_rpc *r)
 			nng_aio_stop(r->w[i].aio);
 			nng_aio_free(r->w[i].aio);
 		}
-		msgpack_sbuffer_destroy(&r->w[i].out);
+		mpbuf_free(&r->w[i].out);
 	}
 	pthread_mutex_destroy(&r->lock);
 	free(r->w);

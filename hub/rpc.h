@@ -29,10 +29,10 @@ void hub_rpc_rid_done(void *arg, uint64_t rid, uint64_t seq);
 void hub_rpc_tick(struct hub_rpc *r, int64_t now_ms, int64_t timeout_ms);
 
 /* Handle one request body; the reply is written to OUT (a
- * msgpack_sbuffer).  Returns 1 when the reply is deferred (hw).  Exposed
+ * struct mpbuf).  Returns 1 when the reply is deferred (hw).  Exposed
  * for tests. */
-struct msgpack_sbuffer;
+struct mpbuf;
 int hub_rpc_handle(struct hub_rpc *r, int worker, const void *req,
-		   size_t len, struct msgpack_sbuffer *out);
+		   size_t len, struct mpbuf *out);
 
 #endif /* HUB_RPC_H */

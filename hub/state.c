@@ -505,15 +505,15 @@ hub_state_skip(struct hub_state *s, uint64_t seq)
 /* ---- client view ------------------------------------------------------- */
 
 static void
-pack_str(msgpack_packer *pk, const struct hub_str *s)
+pack_str(struct mpbuf *pk, const struct hub_str *s)
 {
 	pack_strn(pk, s->p, s->len);
 }
 
 static void
-pack_block(msgpack_packer *pk, const struct hub_block *b)
+pack_block(struct mpbuf *pk, const struct hub_block *b)
 {
-	msgpack_pack_map(pk, 8);
+	mpb_map(pk, 8);
 	pack_cstr(pk, "blockId");
 	pack_str(pk, &b->id);
 	pack_cstr(pk, "blockType");
@@ -525,16 +525,16 @@ pack_block(msgpack_packer *pk, const struct hub_block *b)
 	pack_cstr(pk, "status");
 	pack_cstr(pk, hub_bstatus_names[b->status]);
 	pack_cstr(pk, "timing");
-	msgpack_pack_map(pk, 3);
+	mpb_map(pk, 3);
 	pack_cstr(pk, "startTime");
 	pack_time(pk, b->start_ts);
 	pack_cstr(pk, "endTime");
 	pack_time(pk, b->end_ts);
 	pack_cstr(pk, "durationMs");
 	if (b->start_ts != HUB_TS_NONE && b->end_ts != HUB_TS_NONE)
-		msgpack_pack_int64(pk, b->end_ts - b->start_ts);
+		mpb_int64(pk, b->end_ts - b->start_ts);
 	else
-		msgpack_pack_nil(pk);
+		mpb_nil(pk);
 	pack_cstr(pk, "result");
 	pack_raw(pk, b->result, b->result_len, 0);
 	pack_cstr(pk, "error");
@@ -542,21 +542,21 @@ pack_block(msgpack_packer *pk, const struct hub_block *b)
 }
 
 void
-hub_state_pack(const struct hub_state *s, msgpack_packer *pk)
+hub_state_pack(const struct hub_state *s, struct mpbuf *pk)
 {
-	msgpack_pack_map(pk, 5);
+	mpb_map(pk, 5);
 	pack_cstr(pk, "seq");
-	msgpack_pack_uint64(pk, s->seq);
+	mpb_uint64(pk, s->seq);
 	pack_cstr(pk, "active");
-	msgpack_pack_array(pk, s->nactive);
+	mpb_array(pk, s->nactive);
 	for (const struct hub_block *b = s->ahead; b; b = b->next)
 		pack_block(pk, b);
 	pack_cstr(pk, "recent");
-	msgpack_pack_array(pk, s->nrecent);
+	mpb_array(pk, s->nrecent);
 	for (uint32_t i = 0; i < s->nrecent; i++)
 		pack_block(pk, recent_at(s, i));
 	pack_cstr(pk, "executionContext");
-	msgpack_pack_map(pk, 9);
+	mpb_map(pk, 9);
 	pack_cstr(pk, "sessionId");
 	pack_str(pk, &s->ctx.session);
 	pack_cstr(pk, "programId");
@@ -570,17 +570,17 @@ hub_state_pack(const struct hub_state *s, msgpack_packer *pk)
 	pack_cstr(pk, "endTime");
 	pack_time(pk, s->ctx.end_ts);
 	pack_cstr(pk, "blocksStarted");
-	msgpack_pack_uint64(pk, s->ctx.started);
+	mpb_uint64(pk, s->ctx.started);
 	pack_cstr(pk, "blocksCompleted");
-	msgpack_pack_uint64(pk, s->ctx.completed);
+	mpb_uint64(pk, s->ctx.completed);
 	pack_cstr(pk, "blocksFailed");
-	msgpack_pack_uint64(pk, s->ctx.failed);
+	mpb_uint64(pk, s->ctx.failed);
 	pack_cstr(pk, "hardware");
-	msgpack_pack_map(pk, s->nhw);
+	mpb_map(pk, s->nhw);
 	for (uint32_t i = 0; i < s->nhw; i++) {
 		const struct hub_hw *w = s->hw[i];
 		pack_str(pk, &w->component);
-		msgpack_pack_map(pk, 3);
+		mpb_map(pk, 3);
 		pack_cstr(pk, "status");
 		pack_cstr(pk, hub_hwstatus_names[w->status]);
 		pack_cstr(pk, "details");
@@ -601,34 +601,34 @@ hub_state_pack(const struct hub_state *s, msgpack_packer *pk)
  */
 
 static void
-save_time(msgpack_packer *pk, int64_t ts)
+save_time(struct mpbuf *pk, int64_t ts)
 {
 	if (ts == HUB_TS_NONE)
-		msgpack_pack_nil(pk);
+		mpb_nil(pk);
 	else
-		msgpack_pack_int64(pk, ts);
+		mpb_int64(pk, ts);
 }
 
 static void
-save_bin(msgpack_packer *pk, const void *p, uint32_t len)
+save_bin(struct mpbuf *pk, const void *p, uint32_t len)
 {
 	if (!p) {
-		msgpack_pack_nil(pk);
+		mpb_nil(pk);
 		return;
 	}
-	msgpack_pack_bin(pk, len);
-	msgpack_pack_bin_body(pk, p, len);
+	mpb_bin(pk, len);
+	mpb_bin_body(pk, p, len);
 }
 
 static void
-save_block(msgpack_packer *pk, const struct hub_block *b)
+save_block(struct mpbuf *pk, const struct hub_block *b)
 {
-	msgpack_pack_array(pk, 9);
+	mpb_array(pk, 9);
 	pack_str(pk, &b->id);
 	pack_str(pk, &b->type);
 	pack_str(pk, &b->name);
 	pack_str(pk, &b->text);
-	msgpack_pack_int(pk, b->status);
+	mpb_int(pk, b->status);
 	save_time(pk, b->start_ts);
 	save_time(pk, b->end_ts);
 	save_bin(pk, b->result, b->result_len);
@@ -636,44 +636,44 @@ save_block(msgpack_packer *pk, const struct hub_block *b)
 }
 
 void
-hub_state_save(const struct hub_state *s, msgpack_packer *pk)
+hub_state_save(const struct hub_state *s, struct mpbuf *pk)
 {
-	msgpack_pack_array(pk, 7);
-	msgpack_pack_uint64(pk, s->seq);
+	mpb_array(pk, 7);
+	mpb_uint64(pk, s->seq);
 	save_time(pk, s->last_ts);
-	msgpack_pack_array(pk, 9);
+	mpb_array(pk, 9);
 	pack_str(pk, &s->ctx.session);
 	pack_str(pk, &s->ctx.program_id);
 	pack_str(pk, &s->ctx.program_name);
-	msgpack_pack_int(pk, s->ctx.status);
+	mpb_int(pk, s->ctx.status);
 	save_time(pk, s->ctx.start_ts);
 	save_time(pk, s->ctx.end_ts);
-	msgpack_pack_uint64(pk, s->ctx.started);
-	msgpack_pack_uint64(pk, s->ctx.completed);
-	msgpack_pack_uint64(pk, s->ctx.failed);
-	msgpack_pack_array(pk, s->nactive);
+	mpb_uint64(pk, s->ctx.started);
+	mpb_uint64(pk, s->ctx.completed);
+	mpb_uint64(pk, s->ctx.failed);
+	mpb_array(pk, s->nactive);
 	for (const struct hub_block *b = s->ahead; b; b = b->next)
 		save_block(pk, b);
 	/* oldest first, so that restoring pushes in the original order */
-	msgpack_pack_array(pk, s->nrecent);
+	mpb_array(pk, s->nrecent);
 	for (uint32_t i = s->nrecent; i-- > 0;)
 		save_block(pk, recent_at(s, i));
-	msgpack_pack_array(pk, s->nhw);
+	mpb_array(pk, s->nhw);
 	for (uint32_t i = 0; i < s->nhw; i++) {
 		const struct hub_hw *w = s->hw[i];
-		msgpack_pack_array(pk, 4);
+		mpb_array(pk, 4);
 		pack_str(pk, &w->component);
-		msgpack_pack_int(pk, w->status);
+		mpb_int(pk, w->status);
 		save_time(pk, w->ts);
 		save_bin(pk, w->details, w->details_len);
 	}
-	msgpack_pack_array(pk, 6);
-	msgpack_pack_uint64(pk, s->st.unknown_block);
-	msgpack_pack_uint64(pk, s->st.dup_start);
-	msgpack_pack_uint64(pk, s->st.active_full);
-	msgpack_pack_uint64(pk, s->st.hw_full);
-	msgpack_pack_uint64(pk, s->st.truncated);
-	msgpack_pack_uint64(pk, s->st.oversize);
+	mpb_array(pk, 6);
+	mpb_uint64(pk, s->st.unknown_block);
+	mpb_uint64(pk, s->st.dup_start);
+	mpb_uint64(pk, s->st.active_full);
+	mpb_uint64(pk, s->st.hw_full);
+	mpb_uint64(pk, s->st.truncated);
+	mpb_uint64(pk, s->st.oversize);
 }
 
 /* Optional string: nil -> absent. */

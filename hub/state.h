@@ -8,10 +8,10 @@
 #ifndef HUB_STATE_H
 #define HUB_STATE_H
 
-#include <msgpack.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mpbuf.h"
 #include "record.h"
 
 struct hub_str {
@@ -109,12 +109,12 @@ void hub_state_apply(struct hub_state *s, const struct hub_ev *ev,
 void hub_state_skip(struct hub_state *s, uint64_t seq);
 
 /* Pack the client view (the initial_execution_state data object). */
-void hub_state_pack(const struct hub_state *s, msgpack_packer *pk);
+void hub_state_pack(const struct hub_state *s, struct mpbuf *pk);
 
 /* Pack / restore everything, for checkpoints.  hub_state_restore parses
  * an untrusted buffer: returns 0, or -EINVAL leaving S as it was on
  * entry (S must be freshly initialised). */
-void hub_state_save(const struct hub_state *s, msgpack_packer *pk);
+void hub_state_save(const struct hub_state *s, struct mpbuf *pk);
 int hub_state_restore(struct hub_state *s, const void *buf, size_t len);
 
 #endif /* HUB_STATE_H */

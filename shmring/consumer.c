@@ -57,6 +57,8 @@ shmring_consumer_attach(struct shmring *r)
 		return shmring__fail(-EPROTO, "segment positions head %llu tail %llu are inconsistent",
 			    (unsigned long long)head, (unsigned long long)tail);
 	}
+	/* A consumer that died asleep may have left the flag set. */
+	atomic_store_explicit(&h->sleeping, 0, RLX);
 	r->consumer = true;
 	r->owner_word = me;
 	r->cursor = head;
@@ -65,6 +67,18 @@ shmring_consumer_attach(struct shmring *r)
 	r->stall_pos = POS_NONE;
 	shmring_heartbeat(r);
 	return 0;
+}
+
+/*
+ * Producers never claim past head + capacity, so a record that ends
+ * further than one lap from what we released is a lie of a corrupt
+ * segment.  This also bounds one read call to a lap, whatever the tail
+ * says: abort and padding records do not count towards MAX.
+ */
+static inline bool
+beyond_lap(const struct shmring *r, uint64_t pos, uint64_t size)
+{
+	return size > r->cap || pos - r->released > r->cap - size;
 }
 
 /* Who owns the claim covering POS and how many bytes from POS it spans,
@@ -155,7 +169,7 @@ stalled(struct shmring *r, uint64_t pos, uint64_t w)
 		return 0;
 	if (past_tail(pos, size, r->tail_seen))
 		r->tail_seen = atomic_load_explicit(&h->tail, ACQ);
-	if (past_tail(pos, size, r->tail_seen))
+	if (past_tail(pos, size, r->tail_seen) || beyond_lap(r, pos, size))
 		return -EPROTO;
 	/* A producer that commits right now wins the race and is read. */
 	if (!atomic_compare_exchange_strong(hdr_at(r, pos), &w,
@@ -249,6 +263,12 @@ shmring_read(struct shmring *r, shmring_handler hd, void *arg, unsigned max)
 				err = -EBADMSG;
 				goto bad;
 			}
+		}
+		if (beyond_lap(r, pos, size)) {
+			err = shmring__fail(-EPROTO, "record at %llu lies more than a lap past head %llu",
+					    (unsigned long long)pos,
+					    (unsigned long long)r->released);
+			goto bad;
 		}
 		type = word_type(w);
 		if (type > 0) {
@@ -353,7 +373,7 @@ shmring_wait(struct shmring *r, int timeout_ms)
 	for (i = 0; i < SPIN_ROUNDS; i++) {
 		if (ready(r))
 			return 0;
-		__builtin_ia32_pause();
+		cpu_relax();
 	}
 	if (timeout_ms <= 0)
 		return 0;

@@ -36,7 +36,9 @@
  * and then loads sleeping.  One of them sees the other, so either the
  * consumer does not go to sleep or the producer issues FUTEX_WAKE after
  * its commit.  While the consumer is awake the fast path is one CAS, a
- * memcpy, one release store and loads of lines that stay shared.
+ * memcpy, one release store and loads of lines that stay shared.  A
+ * FUTEX_WAKE that finds nobody waiting clears the flag, so a consumer
+ * that died asleep does not leave producers paying a system call each.
  *
  * Wrap padding.  A record never crosses the end of the data area.  When
  * it would, the producer claims the rest of the area too and writes a
@@ -150,7 +152,15 @@ shmring__now_ns(clockid_t clk)
 void
 shmring__futex_wake(_Atomic uint32_t *w)
 {
-	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, 1, NULL, NULL, 0);
+	/* Nobody was waiting: the consumer died asleep, or is just about to
+	 * sleep.  Clear the flag so producers stop paying for wake-ups; a
+	 * consumer about to sleep then finds the word changed, does not
+	 * sleep, and looks again. */
+	if (syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, 1, NULL, NULL, 0) == 0) {
+		uint32_t one = 1;
+
+		atomic_compare_exchange_strong(w, &one, 0);
+	}
 }
 
 

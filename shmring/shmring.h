@@ -111,8 +111,11 @@ SHMRING_EXTERN const char *shmring_strerror(int err);
 
 /*
  * Reserve room for a record of TYPE (> 0) with LEN payload bytes.
- * Returns 0 and fills *c, SHMRING_FULL (counted as dropped), or
- * -EMSGSIZE when len exceeds the record limit.  No system call, no wait.
+ * Returns 0 and fills *c, SHMRING_FULL (counted as dropped), -EMSGSIZE
+ * when len exceeds the record limit, -EINVAL for a type <= 0, or -ENOSPC
+ * when all producer slots of the segment belong to live threads (each
+ * thread takes a slot on its first claim: the only step that may make
+ * system calls).  No system call, no wait on the fast path.
  */
 SHMRING_EXTERN int shmring_claim(struct shmring *r, int32_t type,
 				 uint32_t len, struct shmring_claim *c);
@@ -140,8 +143,11 @@ typedef void (*shmring_handler)(int32_t type, const void *data, uint32_t len,
 SHMRING_EXTERN int shmring_consumer_attach(struct shmring *r);
 
 /* Read up to MAX records from the private cursor.  Returns the number of
- * records handed to H (0 = empty), or a negative error on a corrupt
- * segment (the cursor stays at the bad record). */
+ * records handed to H (0 = empty, or the record at the cursor is not
+ * committed yet), or a negative error: -EBADMSG / -EPROTO on a corrupt
+ * segment (records before the bad one are handed over first; the cursor
+ * stays at the bad record), -EINVAL if R is not the consumer.  Also skips,
+ * and counts, claims whose producer died (see shmring(3)). */
 SHMRING_EXTERN int shmring_read(struct shmring *r, shmring_handler h, void *arg,
 				unsigned max);
 

@@ -97,6 +97,15 @@ struct shmring__hdr {
 #define REL memory_order_release
 #define SC memory_order_seq_cst
 
+/* A spin-wait hint to the CPU (and to the other hyperthread). */
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() atomic_signal_fence(memory_order_seq_cst)
+#endif
+
 #define POS_NONE UINT64_MAX
 #define WAKE_BIT UINT64_C(1)       /* in shmring_claim.pos: wake the consumer */
 #define CHECK_EVERY_NS 100000000ull /* liveness checks while stalled */

@@ -13,5 +13,7 @@ EXTRA_DIST += \
 	%reldir%/browser/types.check.ts \
 	%reldir%/browser/dashboard.test.mjs \
 	%reldir%/browser/state_probe.py \
+	%reldir%/browser/bench_client.mjs \
+	%reldir%/browser/bench_page.mjs \
 	%reldir%/browser/package.json \
 	%reldir%/browser/package-lock.json

@@ -2,9 +2,21 @@
 # flowhub-emit) driven by Python clients on the `websockets` library.
 TESTS += \
 	%reldir%/e2e/edge_badinput.sh \
-	%reldir%/e2e/edge_security.sh
+	%reldir%/e2e/edge_security.sh \
+	%reldir%/e2e/edge_stream.sh \
+	%reldir%/e2e/edge_filters.sh \
+	%reldir%/e2e/edge_resume.sh \
+	%reldir%/e2e/edge_slow.sh \
+	%reldir%/e2e/edge_hubrestart.sh \
+	%reldir%/e2e/edge_options.sh
 EXTRA_DIST += \
 	%reldir%/e2e/edge_badinput.sh %reldir%/e2e/edge_badinput.py \
 	%reldir%/e2e/edge_security.sh %reldir%/e2e/edge_security.py \
+	%reldir%/e2e/edge_stream.sh %reldir%/e2e/edge_stream.py \
+	%reldir%/e2e/edge_filters.sh %reldir%/e2e/edge_filters.py \
+	%reldir%/e2e/edge_resume.sh %reldir%/e2e/edge_resume.py \
+	%reldir%/e2e/edge_slow.sh %reldir%/e2e/edge_slow.py \
+	%reldir%/e2e/edge_hubrestart.sh %reldir%/e2e/edge_hubrestart.py \
+	%reldir%/e2e/edge_options.sh %reldir%/e2e/edge_options.py \
 	%reldir%/e2e/lib/edgelib.sh %reldir%/e2e/lib/edgeclient.py \
 	doc/protocol.schema.json

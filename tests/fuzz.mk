@@ -52,8 +52,14 @@ endif
 FUZZ_EDGE_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/edge
 FUZZ_EDGE_CFLAGS = $(AM_CFLAGS) $(LWS_CFLAGS) $(MSGPACK_CFLAGS) $(JANSSON_CFLAGS)
 FUZZ_EDGE_LIBS = edge/libedge.la common/libfhcommon.la
-check_PROGRAMS += tests/fuzz/replay_proto tests/fuzz/replay_mp2json
-TESTS += tests/fuzz/replay_proto tests/fuzz/replay_mp2json
+check_PROGRAMS += tests/fuzz/replay_proto tests/fuzz/replay_mp2json \
+	tests/fuzz/replay_edgeconf
+TESTS += tests/fuzz/replay_proto tests/fuzz/replay_mp2json \
+	tests/fuzz/replay_edgeconf
+tests_fuzz_replay_edgeconf_SOURCES = %reldir%/fuzz/fuzz_edgeconf.c %reldir%/fuzz/replay.c
+tests_fuzz_replay_edgeconf_CPPFLAGS = $(FUZZ_EDGE_CPPFLAGS) -DFUZZ_NAME='"edgeconf"'
+tests_fuzz_replay_edgeconf_CFLAGS = $(FUZZ_EDGE_CFLAGS)
+tests_fuzz_replay_edgeconf_LDADD = $(FUZZ_EDGE_LIBS)
 tests_fuzz_replay_proto_SOURCES = %reldir%/fuzz/fuzz_proto.c %reldir%/fuzz/replay.c
 tests_fuzz_replay_proto_CPPFLAGS = $(FUZZ_EDGE_CPPFLAGS) -DFUZZ_NAME='"proto"'
 tests_fuzz_replay_proto_CFLAGS = $(FUZZ_EDGE_CFLAGS)
@@ -64,7 +70,12 @@ tests_fuzz_replay_mp2json_CFLAGS = $(FUZZ_EDGE_CFLAGS)
 tests_fuzz_replay_mp2json_LDADD = $(FUZZ_EDGE_LIBS)
 
 if ENABLE_FUZZ
-FUZZ_PROGS += tests/fuzz/fuzz_proto tests/fuzz/fuzz_mp2json
+FUZZ_PROGS += tests/fuzz/fuzz_proto tests/fuzz/fuzz_mp2json tests/fuzz/fuzz_edgeconf
+tests_fuzz_fuzz_edgeconf_SOURCES = %reldir%/fuzz/fuzz_edgeconf.c
+tests_fuzz_fuzz_edgeconf_CPPFLAGS = $(FUZZ_EDGE_CPPFLAGS)
+tests_fuzz_fuzz_edgeconf_CFLAGS = $(FUZZ_EDGE_CFLAGS)
+tests_fuzz_fuzz_edgeconf_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_edgeconf_LDADD = $(FUZZ_EDGE_LIBS)
 tests_fuzz_fuzz_proto_SOURCES = %reldir%/fuzz/fuzz_proto.c
 tests_fuzz_fuzz_proto_CPPFLAGS = $(FUZZ_EDGE_CPPFLAGS)
 tests_fuzz_fuzz_proto_CFLAGS = $(FUZZ_EDGE_CFLAGS)
@@ -84,6 +95,12 @@ tests_fuzz_replay_hub_SOURCES = %reldir%/fuzz/fuzz_hub.c %reldir%/fuzz/replay.c
 tests_fuzz_replay_hub_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/hub -DFUZZ_NAME='"hub"'
 tests_fuzz_replay_hub_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS)
 tests_fuzz_replay_hub_LDADD = hub/libhub.la
+check_PROGRAMS += tests/fuzz/replay_rpc
+TESTS += tests/fuzz/replay_rpc
+tests_fuzz_replay_rpc_SOURCES = %reldir%/fuzz/fuzz_rpc.c %reldir%/fuzz/replay.c
+tests_fuzz_replay_rpc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/hub -DFUZZ_NAME='"rpc"'
+tests_fuzz_replay_rpc_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS)
+tests_fuzz_replay_rpc_LDADD = hub/libhub.la
 
 if ENABLE_FUZZ
 FUZZ_PROGS += tests/fuzz/fuzz_hub
@@ -92,6 +109,12 @@ tests_fuzz_fuzz_hub_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/hub
 tests_fuzz_fuzz_hub_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS)
 tests_fuzz_fuzz_hub_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_hub_LDADD = hub/libhub.la
+FUZZ_PROGS += tests/fuzz/fuzz_rpc
+tests_fuzz_fuzz_rpc_SOURCES = %reldir%/fuzz/fuzz_rpc.c
+tests_fuzz_fuzz_rpc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/hub
+tests_fuzz_fuzz_rpc_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS)
+tests_fuzz_fuzz_rpc_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_rpc_LDADD = hub/libhub.la
 endif
 
 # Threads on one ring in one process, for ThreadSanitizer (tsan.sh runs
@@ -104,9 +127,9 @@ tests_fuzz_ring_threads_LDADD = shmring/libshmring.la $(PTHREAD_LIBS)
 EXTRA_PROGRAMS += $(FUZZ_PROGS)
 CLEANFILES += $(FUZZ_PROGS)
 EXTRA_DIST += %reldir%/fuzz/corpus %reldir%/fuzz/run.sh \
-	%reldir%/fuzz/tsan.sh %reldir%/fuzz/conf.dict \
+	%reldir%/fuzz/tsan.sh %reldir%/fuzz/fuzz_stale.h %reldir%/fuzz/conf.dict \
 	%reldir%/fuzz/event.dict \
-	%reldir%/fuzz/proto.dict %reldir%/fuzz/mp2json.dict %reldir%/fuzz/hub.dict
+	%reldir%/fuzz/proto.dict %reldir%/fuzz/mp2json.dict %reldir%/fuzz/hub.dict %reldir%/fuzz/edgeconf.dict %reldir%/fuzz/rpc.dict
 
 .PHONY: fuzz
 if ENABLE_FUZZ

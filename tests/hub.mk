@@ -29,6 +29,7 @@ tests_hub_ringfeed_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS) $(JANSSON_CFLAGS) \
 	-I$(top_srcdir)/hub
 tests_hub_ringfeed_LDADD = hub/libhub.la $(JANSSON_LIBS)
 
-HUB_E2E = tests/hub/basic.sh tests/hub/gap.sh tests/hub/replay.sh
+HUB_E2E = tests/hub/basic.sh tests/hub/gap.sh tests/hub/replay.sh \
+	tests/hub/badinput.sh
 TESTS += $(HUB_E2E)
 dist_noinst_SCRIPTS += $(HUB_E2E) tests/hub/lib.sh

@@ -103,8 +103,14 @@ function short(v) {
 function renderConnection(s) {
 	const conn = $('conn');
 	conn.dataset.status = s.connectionStatus;
+	/* what is on screen may be stale while not connected */
+	document.body.dataset.conn = s.connectionStatus;
 	$('conn-text').textContent = s.connectionStatus;
-	$('conn-rtt').textContent = s.wsConnected && typeof s.rttMs === 'number' ? `${s.rttMs} ms` : '';
+	const rtt = $('conn-rtt');
+	const haveRtt = s.wsConnected && typeof s.rttMs === 'number';
+	rtt.textContent = haveRtt ? `${s.rttMs} ms` : '';
+	rtt.dataset.quality = !haveRtt ? '' : s.rttMs < 150 ? 'good' : s.rttMs < 600 ? 'fair' : 'poor';
+	rtt.title = haveRtt ? `round trip of the last ping: ${s.rttMs} ms` : '';
 	let detail = '';
 	if (s.connectionStatus === 'reconnecting' && typeof s.nextRetryMs === 'number')
 		detail = `retry ${s.reconnectAttempt} in ${(s.nextRetryMs / 1000).toFixed(1)} s`;
@@ -205,10 +211,10 @@ function renderLogs(s) {
 			parts.push(`tag ${f.tag}`);
 		if (f.module)
 			parts.push(`module ${f.module}`);
-		sub = `${s.logsSubscribed ? 'Subscribed' : 'Subscribing'}: ${parts.join(' · ')}`;
+		sub = `${s.logFiltersConfirmed ? 'Subscribed' : 'Subscribing…'} ${parts.join(' · ')}`;
 	}
 	$('log-sub').textContent = sub;
-	$('log-sub').dataset.subscribed = String(!!s.logsSubscribed);
+	$('log-sub').dataset.subscribed = String(!!s.logFiltersConfirmed);
 }
 
 /** @typedef {import('./flowhub-client.js').ClientState} ClientState */
@@ -221,7 +227,7 @@ const SECTIONS = [
 	[['actionHistory'], renderActions],
 	[['activeBlocks'], renderActive],
 	[['hardware'], renderHardware],
-	[['logs', 'logFilters', 'logsSubscribed'], renderLogs],
+	[['logs', 'logFilters', 'logsSubscribed', 'logFiltersConfirmed'], renderLogs],
 ];
 
 let dirty = new Set(SECTIONS.map((x) => x[1]));
@@ -299,6 +305,13 @@ for (const i of levelBoxes())
 for (const id of ['filter-tag', 'filter-module'])
 	$(id).addEventListener('change', applyFilters);
 $('logs-clear').addEventListener('click', () => client.clearLogs());
+
+{
+	/* where the page is connected to, never with its token */
+	const u = new URL(client.url());
+	u.search = '';
+	$('edge-url').textContent = u.toString();
+}
 
 restoreFilters();
 applyFilters();

@@ -328,7 +328,10 @@ export interface ClientState {
 	/** newest first, bounded by logLimit, only entries matching logFilters */
 	logs: LogEntry[];
 	logFilters: LogFilters | null;
+	/** the edge sends this client logs */
 	logsSubscribed: boolean;
+	/** the edge has confirmed the filters now in force (logs matching them arrive from here on) */
+	logFiltersConfirmed: boolean;
 	stats: { duplicates: number; gaps: number; lost: number; snapshots: number; resumes: number };
 	lastError: ErrorMessage['error'] | null;
 	lastClose: { code: number | null; reason: string } | null;
@@ -342,6 +345,7 @@ export declare function backoffDelay(attempt: number, opts?: FlowhubClientOption
 export declare function buildUrl(url: string | null | undefined, token: string | null | undefined,
 	location: { href: string } | null | undefined): string;
 export declare function normalizeLogFilters(filters: unknown): LogFilters;
+export declare function sameLogFilters(a: LogFilters | null | undefined, b: LogFilters | null | undefined): boolean;
 export declare function logMatches(filters: LogFilters | null, entry: Pick<LogEntry, 'level' | 'tag' | 'module'>): boolean;
 export declare function successOf(status: string): boolean | null;
 export declare function formatBlockText(data: Partial<Block>): string;

@@ -140,6 +140,16 @@ export function normalizeLogFilters(filters) {
 	return out;
 }
 
+/* Whether two filter sets select the same logs (absent level = all). */
+export function sameLogFilters(a, b) {
+	if (!a || !b)
+		return !a && !b;
+	const lv = (f) => (Array.isArray(f.level) ? LOG_LEVELS.filter((l) => f.level.includes(l)) : LOG_LEVELS)
+		.join(',');
+	const str = (v) => (typeof v === 'string' && v !== '' ? v : null);
+	return lv(a) === lv(b) && str(a.tag) === str(b.tag) && str(a.module) === str(b.module);
+}
+
 /* Whether a log entry passes filters (the same rule the edge applies). */
 export function logMatches(filters, entry) {
 	if (!filters)
@@ -300,7 +310,8 @@ export function createState() {
 		hardware: {},
 		logs: [],
 		logFilters: null,
-		logsSubscribed: false,
+		logsSubscribed: false,     /* the edge sends this client logs */
+		logFiltersConfirmed: false, /* ... and has confirmed the current filters */
 		stats: { duplicates: 0, gaps: 0, lost: 0, snapshots: 0, resumes: 0 },
 		lastError: null,
 		lastClose: null,
@@ -539,8 +550,10 @@ export class FlowModel {
 				data: d.data ?? null,
 				timestamp: d.timestamp ?? msg.timestamp ?? null,
 			};
-			/* defensive: entries in flight while the filters changed */
-			if (!s.logsSubscribed || !logMatches(s.logFilters, e))
+			/* defensive: entries in flight while the filters changed, or
+			 * after an unsubscribe (logFilters null) are not kept; those
+			 * replayed before the edge confirmed a renewed subscription are */
+			if (!logMatches(s.logFilters, e))
 				return [];
 			s.logs = [e, ...s.logs].slice(0, opts.logLimit);
 			return ['logs'];
@@ -784,12 +797,17 @@ export class FlowhubClient {
 			this.changed(['clientId']);
 			break;
 		case 'logs_subscribed':
+			/* the reply echoes the filters it answers: confirmed when
+			 * those are the ones asked for last */
 			s.logsSubscribed = true;
-			this.changed(['logsSubscribed']);
+			s.logFiltersConfirmed = this.desiredLogFilters !== null &&
+				sameLogFilters(msg.data && msg.data.filters, this.desiredLogFilters);
+			this.changed(['logsSubscribed', 'logFiltersConfirmed']);
 			break;
 		case 'logs_unsubscribed':
 			s.logsSubscribed = false;
-			this.changed(['logsSubscribed']);
+			s.logFiltersConfirmed = false;
+			this.changed(['logsSubscribed', 'logFiltersConfirmed']);
 			break;
 		case 'error':
 			s.lastError = msg.error || null;
@@ -846,6 +864,8 @@ export class FlowhubClient {
 	afterDisconnect() {
 		this.clearTimers();
 		this.state.logsSubscribed = false;
+		this.state.logFiltersConfirmed = false;
+		this.changed(['logsSubscribed', 'logFiltersConfirmed', 'lastClose']);
 		if (!this.wanted) {
 			this.setStatus('disconnected');
 			return;
@@ -908,18 +928,26 @@ export class FlowhubClient {
 
 	subscribeLogs(filters = {}) {
 		const f = normalizeLogFilters(filters);
+		/* the same filters again (a form that fires change and submit):
+		 * nothing to tell the edge */
+		if (this.ws && this.ws.readyState === 1 && this.desiredLogFilters &&
+		    sameLogFilters(f, this.desiredLogFilters))
+			return true;
 		this.desiredLogFilters = f;
 		const keys = this.model.setLogFilters(f);
 		/* entries in flight under the old filters are dropped until the
 		 * edge confirms; logMatches() keeps the list consistent meanwhile */
 		this.state.logsSubscribed = this.state.logsSubscribed && this.ws !== null;
-		this.changed(keys);
-		return this.send({ type: 'subscribe_logs', filters: f });
+		this.state.logFiltersConfirmed = false;
+		const sent = this.send({ type: 'subscribe_logs', filters: f });
+		this.changed([...keys, 'logFiltersConfirmed']);
+		return sent;
 	}
 
 	unsubscribeLogs() {
 		this.desiredLogFilters = null;
-		this.changed(this.model.setLogFilters(null));
+		this.state.logFiltersConfirmed = false;
+		this.changed([...this.model.setLogFilters(null), 'logFiltersConfirmed']);
 		return this.send({ type: 'unsubscribe_logs' });
 	}
 

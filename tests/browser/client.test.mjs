@@ -8,7 +8,7 @@
 import { test, describe, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	backoffDelay, buildUrl, normalizeLogFilters, logMatches, successOf,
+	backoffDelay, buildUrl, normalizeLogFilters, logMatches, sameLogFilters, successOf,
 	historyFromSnapshot, FlowModel, FlowhubClient, createState,
 } from '../../edge/www/flowhub-client.js';
 
@@ -104,6 +104,15 @@ describe('log filters', () => {
 		assert.deepEqual(normalizeLogFilters(null), {});
 	});
 
+	test('equal filter sets are recognised whatever their spelling', () => {
+		assert.ok(sameLogFilters({ level: ['error', 'info'] }, { level: ['info', 'error'], tag: '' }));
+		assert.ok(sameLogFilters({}, { level: ['debug', 'info', 'warn', 'error'] }));
+		assert.ok(!sameLogFilters({ level: ['error'] }, { level: ['error'], tag: 'Pump' }));
+		assert.ok(!sameLogFilters({ module: 'a' }, { module: 'b' }));
+		assert.ok(!sameLogFilters(null, {}));
+		assert.ok(sameLogFilters(null, undefined));
+	});
+
 	test('match level, tag and module exactly', () => {
 		const f = { level: ['warn', 'error'], tag: 'Pump' };
 		assert.ok(logMatches(f, { level: 'error', tag: 'Pump', module: 'x' }));
@@ -122,6 +131,19 @@ describe('log filters', () => {
 		assert.deepEqual(m.state.logs.map((e) => e.seq), [2]);
 		m.setLogFilters({ level: ['error'], tag: 'Pump' });
 		assert.equal(m.state.logs.length, 0);
+	});
+
+	test('no logs are kept without a subscription', () => {
+		const m = new FlowModel();
+		m.handle(log(1, 'error'));
+		m.setLogFilters({});
+		m.handle(log(2, 'error'));
+		m.setLogFilters(null);
+		m.handle(log(3, 'error'));
+		assert.deepEqual(m.state.logs.map((e) => e.seq), []);
+		m.setLogFilters({});
+		m.handle(log(4, 'error'));
+		assert.deepEqual(m.state.logs.map((e) => e.seq), [4]);
 	});
 
 	test('the log list is bounded, newest first', () => {
@@ -496,6 +518,35 @@ describe('client', () => {
 		nav.onLine = true;
 		win.dispatchEvent(new Event('online'));
 		assert.equal(ScriptedSocket.all.length, 2);
+		c.destroy();
+	});
+
+	test('filters count as confirmed only when the reply echoes the last request', (t) => {
+		t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+		const c = newClient();
+		c.connect();
+		const ws = ScriptedSocket.all[0];
+		ws.open();
+		ws.push(snapshot(1));
+		c.subscribeLogs({ level: ['info', 'error'] });
+		c.subscribeLogs({ level: ['error'] });
+		assert.equal(c.state.logFiltersConfirmed, false);
+		ws.push({ type: 'logs_subscribed', data: { filters: { level: ['info', 'error'] } } });
+		assert.equal(c.state.logsSubscribed, true);
+		assert.equal(c.state.logFiltersConfirmed, false);
+		/* in flight under the old filters: not shown under the new ones */
+		ws.push(log(2, 'info'));
+		ws.push({ type: 'logs_subscribed', data: { filters: { level: ['error'] } } });
+		assert.equal(c.state.logFiltersConfirmed, true);
+		ws.push(log(3, 'error'));
+		assert.deepEqual(c.state.logs.map((e) => e.seq), [3]);
+		/* the same filters again are not sent again */
+		const n = ws.sent.length;
+		assert.equal(c.subscribeLogs({ level: ['error'], tag: '' }), true);
+		assert.equal(ws.sent.length, n);
+		assert.equal(c.state.logFiltersConfirmed, true);
+		ws.die();
+		assert.equal(c.state.logFiltersConfirmed, false);
 		c.destroy();
 	});
 

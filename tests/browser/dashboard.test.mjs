@@ -190,7 +190,8 @@ async function main() {
 
 	const edgeArgs = ['--listen', `127.0.0.1:${port}`, '--runtime-dir', rundir, '--www', www,
 		'--id', `browser${process.pid}`];
-	start('hub', bin.hub, ['--ring', ring, '--runtime-dir', rundir, '--state-dir', statedir]);
+	const hubArgs = ['--ring', ring, '--runtime-dir', rundir, '--state-dir', statedir];
+	start('hub', bin.hub, hubArgs);
 	await until('the hub endpoints', () => fs.existsSync(path.join(rundir, 'events')) || procs.hub.exited,
 		10000).catch(() => {});
 	if (procs.hub.exited)
@@ -316,10 +317,12 @@ async function main() {
 		await page.uncheck('input[name=level][value=warn]');
 		await page.uncheck('input[name=level][value=debug]');
 		await page.check('input[name=level][value=error]');
+		/* (the edge confirms a filter once the hub has it: from then on
+		 * every matching log arrives) */
 		await until('the error-only subscription', async () => {
-			const f = await page.evaluate(() => window.flowhub.state.logFilters);
-			return f && JSON.stringify(f.level) === '["error"]';
-		}, 3000);
+			const st = await page.evaluate(() => window.flowhub.state);
+			return st.logFiltersConfirmed && JSON.stringify(st.logFilters.level) === '["error"]';
+		}, 5000);
 		await emit([
 			{ event: 'log', level: 'warn', message: `warn-probe ${tag}`, tag, module: 'probe' },
 			{ event: 'log', level: 'error', message: `error-probe ${tag}`, tag, module: 'probe' },
@@ -343,9 +346,9 @@ async function main() {
 		await page.fill('#filter-tag', tag);
 		await page.press('#filter-tag', 'Enter');
 		await until('the tag subscription', async () => {
-			const f = await page.evaluate(() => window.flowhub.state.logFilters);
-			return f && f.tag === tag;
-		}, 3000);
+			const st = await page.evaluate(() => window.flowhub.state);
+			return st.logFiltersConfirmed && st.logFilters.tag === tag;
+		}, 5000);
 		await emit([
 			{ event: 'log', level: 'error', message: `other-tag ${tag}`, tag: 'OtherTag', module: 'probe' },
 			{ event: 'log', level: 'error', message: `tag-probe ${tag}`, tag, module: 'probe' },
@@ -364,9 +367,9 @@ async function main() {
 		for (const l of ['debug', 'info', 'warn'])
 			await page.check(`input[name=level][value=${l}]`);
 		await until('the all-levels subscription', async () => {
-			const f = await page.evaluate(() => window.flowhub.state.logFilters);
-			return f && f.level.length === 4 && !f.tag;
-		}, 3000);
+			const st = await page.evaluate(() => window.flowhub.state);
+			return st.logFiltersConfirmed && st.logFilters.level.length === 4 && !st.logFilters.tag;
+		}, 5000);
 		await until('demo logs of other levels again', async () =>
 			(await domLogs(page)).some((l) => l.level !== 'error'), 10000);
 		ok('log filters (levels, tag) change what the edge sends and the page shows');
@@ -428,7 +431,25 @@ async function main() {
 			async () => (await pageState(page)).lastSeq > since + 20, 15000);
 		ok(`page reconnected and resumed since ${since}`);
 
-		/* 7. stop the demo, mark the end, and compare with an independent client */
+		/* 7. kill -9 the hub and restart it: the page keeps its connection
+		 * to the edge and goes on from where it was, without a hole */
+		await page.evaluate(() => {
+			window.statusLog = [];
+			window.flowhub.on('status', (st) => window.statusLog.push(st.connectionStatus));
+		});
+		const beforeHub = (await pageState(page)).lastSeq;
+		const socketsBeforeHub = sockets.length;
+		stop('hub', 'SIGKILL');
+		await exited(procs.hub);
+		start('hub', bin.hub, hubArgs);
+		await until('events after the hub restart',
+			async () => (await pageState(page)).lastSeq > beforeHub + 20, 20000);
+		const statuses = await page.evaluate(() => window.statusLog.filter((x) => x !== 'connected'));
+		if (statuses.length || sockets.length !== socketsBeforeHub)
+			throw new Error(`the page lost its connection over a hub restart: ${statuses.join(',')}`);
+		ok(`hub killed (SIGKILL) and restarted: page stayed connected, went on past seq ${beforeHub}`);
+
+		/* 8. stop the demo, mark the end, and compare with an independent client */
 		/* SIGTERM: the demo finishes its record (a SIGKILL could leave a
 		 * claimed record that the hub must wait out) */
 		stop('demo', 'SIGTERM');
@@ -453,7 +474,7 @@ async function main() {
 		ok(`after the restart the last 4 actions equal the hub's (seq ${pr.seq}: ${pr.actions.map((a) => a.join(':')).join(', ')})`);
 		note(`duplicates dropped by the client: ${ps.duplicates}, resumes: ${ps.resumes}`);
 
-		/* 8. what the edge really sent matches flowhub-client.d.ts */
+		/* 9. what the edge really sent matches flowhub-client.d.ts */
 		const tsc = path.join(here, 'node_modules/typescript/bin/tsc');
 		if (fs.existsSync(tsc)) {
 			const byType = new Map();
@@ -483,10 +504,36 @@ async function main() {
 		const shot = path.join(artifacts, 'dashboard.png');
 		await page.screenshot({ path: shot, fullPage: true });
 		note(`screenshot ${shot}`);
+
+		/* readable on a phone: one column, nothing wider than the screen */
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
+		const phone = await page.evaluate(() => ({
+			scroll: document.scrollingElement.scrollWidth,
+			view: window.innerWidth,
+			wide: [...document.querySelectorAll('.card')]
+				.filter((c) => c.getBoundingClientRect().right > window.innerWidth + 1).length,
+			font: parseFloat(getComputedStyle(document.querySelector('.action-text') || document.body).fontSize),
+			over: [...document.querySelectorAll('body *')]
+				.filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+				.slice(0, 6).map((e) => `${e.tagName}.${e.className}:${e.textContent.slice(0, 40)}`),
+		}));
+		if (phone.scroll > phone.view || phone.wide || phone.font < 14)
+			throw new Error(`not readable at 390 px: ${JSON.stringify(phone)}`);
+		await page.screenshot({ path: path.join(artifacts, 'dashboard-phone.png'), fullPage: true });
+		ok('readable on a 390 px phone screen (no sideways scrolling, text ≥ 14 px)');
 	} catch (e) {
 		try {
 			await page.screenshot({ path: path.join(artifacts, 'dashboard-failure.png'), fullPage: true });
 		} catch (e2) { /* ignore */ }
+		/* the conversation apart from events, for the diagnosis */
+		const c = sockets.at(-1);
+		if (c) {
+			for (const m of c.sent.filter((x) => x.type !== 'ping').slice(-8))
+				note(`sent ${JSON.stringify(m)}`);
+			for (const m of c.received.filter((x) => !('seq' in x) && x.type !== 'pong').slice(-8))
+				note(`received ${JSON.stringify(m).slice(0, 300)}`);
+		}
 		throw e;
 	} finally {
 		await ctx.close();

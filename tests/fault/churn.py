@@ -8,6 +8,7 @@ the stalled client (1013 expected once its queue passes the limit)."""
 import argparse
 import asyncio
 import json
+import socket
 import sys
 import time
 
@@ -15,9 +16,17 @@ import websockets
 
 
 async def stalled(url, res, until):
+    # A small receive buffer, so that the kernel does not soak up what the
+    # edge sends for many seconds before the edge's own queue grows.
+    host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
     try:
-        async with websockets.connect(url, ping_interval=None, max_queue=1,
-                                      read_limit=1024, max_size=1 << 24) as ws:
+        async with websockets.connect(url, sock=sock, ping_interval=None,
+                                      max_queue=1,
+                                      read_limit=1024, max_size=1 << 24,
+                                      close_timeout=1) as ws:
             await ws.send(json.dumps({"type": "subscribe_logs", "filters": {
                 "level": ["debug", "info", "warn", "error"]}}))
             res["stalled_connected"] = True

@@ -12,10 +12,12 @@ fault_start
 E0=$PORT0 E1=$((PORT0 + 1))
 fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 20
-sleep 7
+sleep 3
+fault_mark steady   # start-up transients end here
+sleep 4
 old=$(fault_pid "edge-$E0") || fault_hard "edge-$E0 not running"
-fault_mark fault
 kill -KILL "$old"
+fault_mark fault
 fault_log "killed edge-$E0 (pid $old)"
 new=$(fault_wait_restart "edge-$E0" "$old" 30) || { fault_log "FAIL: supervisord did not restart edge-$E0"; exit 1; }
 fault_wait_healthy "127.0.0.1:$E0" 20 || { fault_log "FAIL: restarted edge-$E0 never linked"; exit 1; }

@@ -11,10 +11,12 @@ fault_start
 E0=$PORT0 E1=$((PORT0 + 1))
 fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 24
-sleep 6
+sleep 3
+fault_mark steady   # start-up transients end here
+sleep 3
 pid=$(fault_pid "edge-$E0") || fault_hard "edge-$E0 not running"
-fault_mark fault
 kill -STOP "$pid"
+fault_mark fault
 fault_log "stopped edge-$E0 (pid $pid) for 10 s"
 sleep 10
 kill -CONT "$pid"

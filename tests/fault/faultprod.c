@@ -8,6 +8,9 @@
  * it prints one JSON line:
  *   {"w":K,"t0":start,"t1":end,"sent":N,"full":F,"err":E,
  *    "p50_ns":..,"p99_ns":..,"max_ns":..}
+ * plus "blocked" and "preempted": emits slower than 1 ms during which the
+ * thread made a voluntary context switch (it waited: the ring must never
+ * make it) or only involuntary ones (the machine is busy).
  * t0/t1 are CLOCK_REALTIME seconds, so a test can set the windows
  * against the moment it injected a fault.  At the end (count reached,
  * duration over, SIGTERM or SIGINT) it prints {"summary":...}.
@@ -31,6 +34,8 @@
  * producer got into the ring (exact, or one more when it died inside the
  * emit call).
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -40,12 +45,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shmring.h"
 
 #define MAX_SAMPLES 1000000
+#define SLOW_NS 1000000 /* an emit slower than 1 ms is looked at */
 
 static volatile sig_atomic_t stop_flag;
 
@@ -63,6 +70,9 @@ struct prod {
 	uint64_t *lat;
 	size_t nlat;
 	uint64_t w_sent, w_full, w_err;
+	uint64_t w_blocked;   /* emits that slept (voluntary switch) */
+	uint64_t w_preempted; /* slow emits the scheduler preempted */
+	uint64_t blocked, preempted;
 	/* whole run */
 	uint64_t max_ns;
 };
@@ -146,15 +156,18 @@ flush_window(struct prod *p, unsigned w, double t0, double t1)
 	if (p->nlat)
 		mx = p->lat[p->nlat - 1];
 	printf("{\"w\":%u,\"t0\":%.3f,\"t1\":%.3f,\"sent\":%llu,\"full\":%llu,"
-	       "\"err\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"max_ns\":%llu}\n",
+	       "\"err\":%llu,\"p50_ns\":%llu,\"p99_ns\":%llu,\"max_ns\":%llu,"
+	       "\"blocked\":%llu,\"preempted\":%llu}\n",
 	       w, t0, t1, (unsigned long long)p->w_sent,
 	       (unsigned long long)p->w_full, (unsigned long long)p->w_err,
 	       (unsigned long long)pct(p->lat, p->nlat, 0.50),
 	       (unsigned long long)pct(p->lat, p->nlat, 0.99),
-	       (unsigned long long)mx);
+	       (unsigned long long)mx, (unsigned long long)p->w_blocked,
+	       (unsigned long long)p->w_preempted);
 	fflush(stdout);
 	p->nlat = 0;
 	p->w_sent = p->w_full = p->w_err = 0;
+	p->w_blocked = p->w_preempted = 0;
 }
 
 /* Emit the next event of the program; time the emit call alone.  A
@@ -169,8 +182,14 @@ emit_next(struct prod *p)
 	unsigned char stamp[64];
 	char id[48], text[96];
 	uint64_t n = ++p->n, step = p->step, t0 = 0, t1, t;
+	struct rusage ru0, ru1;
 	size_t len;
 	int rc = 0;
+
+	/* Context switches before the call (outside the timed part): a slow
+	 * emit is then told apart as blocked (the thread gave up the CPU:
+	 * voluntary switch) or preempted (the scheduler took it). */
+	getrusage(RUSAGE_THREAD, &ru0);
 
 	if (p->counters)
 		p->counters[0] = n;
@@ -217,6 +236,16 @@ emit_next(struct prod *p)
 		break;
 	}
 	t1 = now_ns(CLOCK_MONOTONIC);
+	if (t1 - t0 > SLOW_NS) {
+		getrusage(RUSAGE_THREAD, &ru1);
+		if (ru1.ru_nvcsw != ru0.ru_nvcsw) {
+			p->w_blocked++;
+			p->blocked++;
+		} else {
+			p->w_preempted++;
+			p->preempted++;
+		}
+	}
 	if (rc == 0) {
 		p->sent++;
 		p->w_sent++;
@@ -390,10 +419,12 @@ main(int argc, char **argv)
 		p.counters[1] = p.sent;
 	flush_window(&p, w, wt0, (double)now_ns(CLOCK_REALTIME) / 1e9);
 	printf("{\"summary\":{\"run\":%u,\"attempted\":%llu,\"sent\":%llu,"
-	       "\"full\":%llu,\"err\":%llu,\"max_ns\":%llu}}\n",
+	       "\"full\":%llu,\"err\":%llu,\"max_ns\":%llu,\"blocked\":%llu,"
+	       "\"preempted\":%llu}}\n",
 	       p.run_id, (unsigned long long)p.n, (unsigned long long)p.sent,
 	       (unsigned long long)p.full, (unsigned long long)p.err,
-	       (unsigned long long)p.max_ns);
+	       (unsigned long long)p.max_ns, (unsigned long long)p.blocked,
+	       (unsigned long long)p.preempted);
 	fflush(stdout);
 	shmring_close(p.ring);
 	free(p.lat);

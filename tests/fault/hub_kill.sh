@@ -11,10 +11,12 @@ fault_start
 E0=$PORT0 E1=$((PORT0 + 1))
 fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 20
-sleep 7
+sleep 3
+fault_mark steady   # start-up transients end here
+sleep 4
 old=$(fault_pid flowhub-hub) || fault_hard "hub not running"
-fault_mark fault
 kill -KILL "$old"
+fault_mark fault
 fault_log "killed the hub (pid $old)"
 new=$(fault_wait_restart flowhub-hub "$old" 30) || { fault_log "FAIL: supervisord did not restart the hub"; exit 1; }
 fault_mark restarted

@@ -18,8 +18,16 @@ set -u
 : "${top_builddir:?top_builddir not set (run through make check)}"
 PY=/usr/bin/python3
 FAULT_SRC=$top_srcdir/tests/fault
-HUB_BIN=$top_builddir/hub/flowhub
-EDGE_BIN=$top_builddir/edge/flowhub-edge
+# the daemons are built at the top of the build tree or in their directory
+fault_find_bin() {
+	local b
+	for b in "$top_builddir/$1" "$top_builddir/$2/$1"; do
+		[ -x "$b" ] && { echo "$b"; return; }
+	done
+	echo "$top_builddir/$1"
+}
+HUB_BIN=$(fault_find_bin flowhub hub)
+EDGE_BIN=$(fault_find_bin flowhub-edge edge)
 PROD_BIN=$top_builddir/tests/fault/faultprod
 
 fault_log() { printf '%s %s: %s\n' "$(date -u +%H:%M:%S.%N | cut -c1-12)" "$FAULT_NAME" "$*"; }
@@ -123,7 +131,7 @@ fault_fill() {
 	[ -d "$www" ] || { www=$RUN/www; mkdir -p "$www"; }
 	"$top_srcdir/dist/fill-template" BINDIR="$RUN/bin" RUNDIR="$RUN/rt" \
 		STATEDIR="$RUN/state" LOGDIR="$RUN/log" RING="$RING" \
-		EDGES="$EDGES" LISTEN_ADDR="$listen" WWWDIR="$www" \
+		EDGES="$EDGES" LISTEN_ADDR="$listen" WWWDIR="$www" SUPERVISOR_CONFDIR="$RUN" \
 		< "$top_srcdir/dist/supervisor/flowhub.conf.in" > "$RUN/flowhub.conf" ||
 		fault_hard "fill-template failed"
 	grep -q '^numprocs_start=5000$' "$RUN/flowhub.conf" ||

@@ -26,7 +26,7 @@ ip -n "$NSH" addr add "$HA/30" dev "vh$$" && ip -n "$NSE" addr add "$EA/30" dev 
 	fault_hard "veth addresses"
 for ns in "$NSH" "$NSE"; do ip -n "$ns" link set lo up; done
 ip -n "$NSH" link set "vh$$" up && ip -n "$NSE" link set "ve$$" up || fault_hard "veth up"
-ip netns exec "$NSE" ping -c1 -W2 "$HA" >/dev/null || fault_hard "no path over the veth pair"
+ip -n "$NSE" route get "$HA" >/dev/null || fault_hard "no route over the veth pair"
 EV=tcp://$HA:$((20000 + $$ % 20000)) RPC=tcp://$HA:$((20001 + $$ % 20000))
 
 # The installed group, with wrappers as BINDIR that put each daemon into
@@ -47,9 +47,11 @@ E0=$PORT0 E1=$((PORT0 + 1))
 FAULT_CLIENT_PREFIX="ip netns exec $NSE" \
 	fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 22
-sleep 6
-fault_mark fault
+sleep 3
+fault_mark steady   # start-up transients end here
+sleep 3
 ip -n "$NSE" link set "ve$$" down || fault_hard "link down"
+fault_mark fault
 fault_log "cut the link ($EA <-> $HA) for 5 s"
 saw_down=0
 for _ in $(seq 25); do

@@ -14,9 +14,11 @@ E0=$PORT0 E1=$((PORT0 + 1))
 fault_clients "e0=ws://127.0.0.1:$E0/ws/flow" "e1=ws://127.0.0.1:$E1/ws/flow"
 fault_producer 1 --rate 1000 --duration 60 --count-file "$RUN/prod1.count"
 P1=$PROD_PID
-sleep 6.3
-fault_mark fault
+sleep 3
+fault_mark steady   # start-up transients end here
+sleep 3.3
 kill -KILL "$P1"
+fault_mark fault
 wait "$P1" 2>/dev/null
 fault_log "killed producer run 1 (pid $P1)"
 sleep 1

@@ -98,6 +98,7 @@ class Client:
         self.connects = 0
         self.connect_failures = 0
         self.resumes = 0
+        self.greetings = []        # per resume: since and the greeting's seq
         self.pre_allowed = set()
         self.ready = asyncio.Event()
         self.done = False
@@ -141,30 +142,38 @@ class Client:
                                       close_timeout=2) as ws:
             self.connects += 1
             conn = self.connects
+            resuming = False
+            if self.start is not None:
+                # Reconnect: ask for the logs and the resume at once, as the
+                # dashboard does when the socket opens, before the edge has
+                # a reason to push anything after its greeting.
+                since = self.last
+                if self.logs:
+                    await ws.send(json.dumps({"type": "subscribe_logs",
+                                              "filters": {"level": ALL_LEVELS}}))
+                await ws.send(json.dumps({"type": "resume", "since": since}))
+                self.resumes += 1
+                resuming = True
+                pre = []
             first = json.loads(await asyncio.wait_for(ws.recv(), 10))
             if first.get("type") != "initial_execution_state":
                 self.errors.append({"first_message": first.get("type")})
                 return
             s_init = int(first["data"]["seq"])
-            if self.logs:
-                await ws.send(json.dumps({"type": "subscribe_logs",
-                                          "filters": {"level": ALL_LEVELS}}))
-            resuming = False
+            if resuming:
+                self.greetings.append({"since": since, "greeting": s_init})
+            prev = None
             if self.start is None:
                 # First connection: the test starts the producer only once
                 # every client is subscribed, so nothing is missed here.
+                if self.logs:
+                    await ws.send(json.dumps({"type": "subscribe_logs",
+                                              "filters": {"level": ALL_LEVELS}}))
                 self.anchor = first["data"]
                 self.start = s_init + 1
                 self.last = s_init
                 self.complete_upto = s_init
                 prev = s_init
-            else:
-                since = self.last
-                await ws.send(json.dumps({"type": "resume", "since": since}))
-                self.resumes += 1
-                resuming = True
-                prev = None
-                pre = []
             async for raw in ws:
                 m = json.loads(raw)
                 typ = m.get("type")
@@ -257,7 +266,8 @@ class Client:
             "gaps": self.gaps, "errors": self.errors[:20],
             "closes": self.closes, "connects": self.connects,
             "connect_failures": self.connect_failures,
-            "resumes": self.resumes, "anchor": self.anchor,
+            "resumes": self.resumes, "greetings": self.greetings,
+            "anchor": self.anchor,
             "events": self.events, "records": self.records,
         }
 
@@ -272,6 +282,8 @@ async def main():
     ap.add_argument("--ready-file")
     ap.add_argument("--target-file", required=True)
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--grace", type=float, default=20,
+                    help="seconds the clients get once the target is known")
     a = ap.parse_args()
 
     shared = {"stop": False, "target": None}
@@ -285,6 +297,8 @@ async def main():
                                   shared))
     deadline = time.time() + a.timeout
     tasks = [asyncio.create_task(c.run(deadline)) for c in clients]
+
+    grace = [0.0]
 
     async def watch():
         if a.ready_file:
@@ -303,6 +317,11 @@ async def main():
                     txt = f.read().strip()
                 if txt:
                     shared["target"] = int(txt)
+                    # the final seq is known: whoever is not whole within
+                    # the grace period is not going to be
+                    grace[0] = time.time() + a.grace
+            if grace[0] and time.time() > grace[0]:
+                return
             if shared["target"] is not None and \
                     all(c.target_reached() for c in clients):
                 return

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "mpbuf.h"
 #include "mpvalid.h"
 #include "wire.h"
 
@@ -75,40 +76,35 @@ check_bounds(const struct hub_state *s)
 static void
 roundtrip(const struct hub_state *s)
 {
-	msgpack_sbuffer a, b;
-	msgpack_packer pa, pb;
+	struct mpbuf a, b;
 	struct hub_state t;
 
-	msgpack_sbuffer_init(&a);
-	msgpack_packer_init(&pa, &a, msgpack_sbuffer_write);
-	hub_state_save(s, &pa);
-	CHECK(mp_validate(a.data, a.size, MP_DEPTH_LIMIT, NULL) == 0);
+	mpbuf_init(&a);
+	hub_state_save(s, &a);
+	CHECK(!a.oom && mp_validate(a.p, a.len, MP_DEPTH_LIMIT, NULL) == 0);
 	CHECK(hub_state_init(&t, &s->lim) == 0);
-	CHECK(hub_state_restore(&t, a.data, a.size) == 0);
+	CHECK(hub_state_restore(&t, a.p, a.len) == 0);
 	check_bounds(&t);
 	CHECK(t.seq == s->seq);
-	msgpack_sbuffer_init(&b);
-	msgpack_packer_init(&pb, &b, msgpack_sbuffer_write);
-	hub_state_save(&t, &pb);
-	CHECK(a.size == b.size && memcmp(a.data, b.data, a.size) == 0);
+	mpbuf_init(&b);
+	hub_state_save(&t, &b);
+	CHECK(a.len == b.len && memcmp(a.p, b.p, a.len) == 0);
 	hub_state_fini(&t);
-	msgpack_sbuffer_destroy(&a);
-	msgpack_sbuffer_destroy(&b);
+	mpbuf_free(&a);
+	mpbuf_free(&b);
 }
 
 static void
 check_view(const struct hub_state *s)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
+	struct mpbuf sb;
 	size_t used = 0;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	hub_state_pack(s, &pk);
-	CHECK(mp_validate(sb.data, sb.size, MP_DEPTH_LIMIT, &used) == 0 &&
-	      used == sb.size);
-	msgpack_sbuffer_destroy(&sb);
+	mpbuf_init(&sb);
+	hub_state_pack(s, &sb);
+	CHECK(!sb.oom && mp_validate(sb.p, sb.len, MP_DEPTH_LIMIT, &used) == 0 &&
+	      used == sb.len);
+	mpbuf_free(&sb);
 }
 
 static void

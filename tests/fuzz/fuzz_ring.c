@@ -41,6 +41,7 @@
 
 #include "shmring.h"
 #include "shmring_private.h"
+#include "fuzz_stale.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -74,6 +75,7 @@ setup(void)
 	struct shmring_opts o = { .capacity = CAP };
 	int fd;
 
+	remove_stale("/dev/shm", "fhfuzz-ring-", 0);
 	snprintf(ring_name, sizeof(ring_name), "/fhfuzz-ring-%ld", (long)getpid());
 	shm_unlink(ring_name);
 	CHECK(shmring_open(&r, ring_name, &o) == 0);

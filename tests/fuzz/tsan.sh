@@ -29,7 +29,7 @@ else
 	rc=1
 fi
 
-hub=$build/hub/flowhub edge=$build/edge/flowhub-edge emit=$build/emit/flowhub-emit
+hub=$build/flowhub edge=$build/edge/flowhub-edge emit=$build/emit/flowhub-emit
 if [ ! -x "$hub" ] || [ ! -x "$edge" ] || [ ! -x "$emit" ]; then
 	echo "tsan: hub/edge/emit not built; daemon session skipped"
 	exit $rc

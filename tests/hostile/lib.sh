@@ -14,6 +14,16 @@ for p in "$HUB" "$EDGE" "$EMIT"; do
 done
 [ -x "$PY" ] || { echo "SKIP: $PY missing"; exit 77; }
 
+# Sanitizer build?  (SAN_CFLAGS in the generated Makefile.)
+sanitized=
+if grep -q '^SAN_CFLAGS = .*-fsanitize' "$top_builddir/Makefile" 2>/dev/null; then
+	sanitized=yes
+	# ASan keeps freed memory in quarantine (256 MiB by default), which
+	# would swamp the RSS bounds these tests state; keep it small.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
+	export ASAN_OPTIONS
+fi
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fh-hostile.XXXXXX")
 ring=/fhh-$$-$RANDOM
 rundir=$tmp/run

@@ -93,15 +93,13 @@ feed_ok(int type, const char *json)
 static json_t *
 state_json(void)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
+	struct mpbuf sb;
 	json_t *v;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	hub_state_pack(&core.state, &pk);
-	v = mpjson_to_json(sb.data, sb.size, NULL);
-	msgpack_sbuffer_destroy(&sb);
+	mpbuf_init(&sb);
+	hub_state_pack(&core.state, &sb);
+	v = mpjson_to_json(sb.p, sb.len, NULL);
+	mpbuf_free(&sb);
 	ck_assert_ptr_nonnull(v);
 	return v;
 }
@@ -721,15 +719,13 @@ busy_stream(int from, int to)
 	}
 }
 
-static msgpack_sbuffer
+static struct mpbuf
 pack_state(const struct hub_state *s)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
+	struct mpbuf sb;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	hub_state_pack(s, &pk);
+	mpbuf_init(&sb);
+	hub_state_pack(s, &sb);
 	return sb;
 }
 
@@ -741,17 +737,17 @@ START_TEST(shouldRestoreCheckpointToTheSameState)
 		.retain = 1024,
 		.history_bytes = 1 << 20,
 	};
-	msgpack_sbuffer ck, a, b;
+	struct mpbuf ck, a, b;
 	uint64_t pos = 0;
 	char err[128];
 
 	core.ring_instance = 99;
 	core.dropped_seen = 12;
 	busy_stream(0, 400);
-	msgpack_sbuffer_init(&ck);
+	mpbuf_init(&ck);
 	hub_ckpt_encode(&ck, &core, 123456);
 	ck_assert_int_eq(hub_core_init(&other, &cfg), 0);
-	ck_assert_int_eq(hub_ckpt_decode(&other, ck.data, ck.size, &pos, err,
+	ck_assert_int_eq(hub_ckpt_decode(&other, ck.p, ck.len, &pos, err,
 					 sizeof(err)), 0);
 	ck_assert_uint_eq(pos, 123456);
 	ck_assert_uint_eq(other.ring_instance, 99);
@@ -759,10 +755,10 @@ START_TEST(shouldRestoreCheckpointToTheSameState)
 	ck_assert_uint_eq(other.hist.next, core.state.seq + 1);
 	a = pack_state(&core.state);
 	b = pack_state(&other.state);
-	ck_assert_uint_eq(a.size, b.size);
-	ck_assert(memcmp(a.data, b.data, a.size) == 0);
-	msgpack_sbuffer_destroy(&a);
-	msgpack_sbuffer_destroy(&b);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert(memcmp(a.p, b.p, a.len) == 0);
+	mpbuf_free(&a);
+	mpbuf_free(&b);
 
 	/* continuing both with the same records stays identical */
 	busy_stream(400, 700);
@@ -772,12 +768,12 @@ START_TEST(shouldRestoreCheckpointToTheSameState)
 	a = pack_state(&core.state);
 	b = pack_state(&other.state);
 	ck_assert_uint_eq(core.state.seq, other.state.seq);
-	ck_assert_uint_eq(a.size, b.size);
-	ck_assert(memcmp(a.data, b.data, a.size) == 0);
-	msgpack_sbuffer_destroy(&a);
-	msgpack_sbuffer_destroy(&b);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert(memcmp(a.p, b.p, a.len) == 0);
+	mpbuf_free(&a);
+	mpbuf_free(&b);
 	hub_core_fini(&other);
-	msgpack_sbuffer_destroy(&ck);
+	mpbuf_free(&ck);
 }
 END_TEST
 
@@ -789,29 +785,29 @@ START_TEST(shouldRejectCorruptCheckpoint)
 		.retain = 1024,
 		.history_bytes = 1 << 20,
 	};
-	msgpack_sbuffer ck;
+	struct mpbuf ck;
 	uint64_t pos;
 	char err[128];
 
 	busy_stream(0, 200);
-	msgpack_sbuffer_init(&ck);
+	mpbuf_init(&ck);
 	hub_ckpt_encode(&ck, &core, 1);
 	ck_assert_int_eq(hub_core_init(&other, &cfg), 0);
 	/* every single flipped byte, and every truncation, is refused */
-	for (size_t i = 0; i < ck.size; i += 7) {
-		ck.data[i] ^= 0x20;
-		ck_assert_int_eq(hub_ckpt_decode(&other, ck.data, ck.size, &pos,
+	for (size_t i = 0; i < ck.len; i += 7) {
+		ck.p[i] ^= 0x20;
+		ck_assert_int_eq(hub_ckpt_decode(&other, ck.p, ck.len, &pos,
 						 err, sizeof(err)), -EINVAL);
-		ck.data[i] ^= 0x20;
-		ck_assert_int_eq(hub_ckpt_decode(&other, ck.data, i, &pos, err,
+		ck.p[i] ^= 0x20;
+		ck_assert_int_eq(hub_ckpt_decode(&other, ck.p, i, &pos, err,
 						 sizeof(err)), -EINVAL);
 	}
 	ck_assert_uint_eq(other.state.seq, 0);
-	ck_assert_int_eq(hub_ckpt_decode(&other, ck.data, ck.size, &pos, err,
+	ck_assert_int_eq(hub_ckpt_decode(&other, ck.p, ck.len, &pos, err,
 					 sizeof(err)), 0);
 	ck_assert_uint_eq(other.state.seq, core.state.seq);
 	hub_core_fini(&other);
-	msgpack_sbuffer_destroy(&ck);
+	mpbuf_free(&ck);
 }
 END_TEST
 

@@ -290,7 +290,7 @@ hub_start(void)
 static void
 hub_stop(void)
 {
-	stop_loop = 1;
+	__atomic_store_n(&stop_loop, 1, __ATOMIC_RELAXED);
 	pthread_join(loop, NULL);
 	hub_close(hub);
 	hub = NULL;
@@ -698,6 +698,163 @@ START_TEST(shouldReportRingOverflowAsOneGap)
 }
 END_TEST
 
+START_TEST(shouldKeepStateAndSeqWhenTheRingIsRecreated)
+{
+	struct shmring_opts o;
+	json_t *rep;
+
+	produce(FH_EV_EXECUTION_STARTED, "{\"sessionId\":\"s1\"}");
+	produce(FH_EV_BLOCK_STARTED, "{\"blockId\":\"b\",\"blockType\":\"t\"}");
+	wait_seq(2);
+	hub_stop();
+	shmring_close(prod);
+	ck_assert_int_eq(shmring_unlink(ring_name), 0);
+	hub_start(); /* a new ring: new instance, position 0 */
+	memset(&o, 0, sizeof(o));
+	o.no_create = 1;
+	ck_assert_int_eq(shmring_open(&prod, ring_name, &o), 0);
+	produce(FH_EV_BLOCK_EXECUTED, "{\"blockId\":\"b\",\"status\":\"completed\"}");
+	wait_seq(3);
+	rep = request("[\"state\"]");
+	ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(rep, 2),
+							  "recent")), 1);
+	json_decref(rep);
+}
+END_TEST
+
+START_TEST(shouldGiveLogsInHistoryTheIdsOfFiltersRegisteredNow)
+{
+	json_t *rep, *evs;
+	long long fid;
+
+	/* published while no edge wanted logs: retained with no ids */
+	produce(FH_EV_LOG, "{\"level\":\"warn\",\"message\":\"a\",\"tag\":\"io\"}");
+	produce(FH_EV_LOG, "{\"level\":\"debug\",\"message\":\"b\"}");
+	produce(FH_EV_HARDWARE_HEALTH, "{\"component\":\"p\",\"status\":\"ok\"}");
+	wait_seq(3);
+	rep = request("[\"filter_add\", \"e1\", [\"warn\"], \"io\", null]");
+	fid = json_integer_value(json_array_get(rep, 1));
+	json_decref(rep);
+	rep = request("[\"since\", 0]");
+	evs = json_array_get(rep, 1);
+	ck_assert_uint_eq(json_array_size(evs), 3);
+	ck_assert_uint_eq(json_array_size(json_array_get(json_array_get(evs, 0), 3)), 1);
+	ck_assert_int_eq(json_integer_value(json_array_get(
+		json_array_get(json_array_get(evs, 0), 3), 0)), fid);
+	ck_assert_str_eq(json_string_value(json_object_get(
+		json_array_get(json_array_get(evs, 0), 2), "message")), "a");
+	ck_assert_uint_eq(json_array_size(json_array_get(json_array_get(evs, 1), 3)), 0);
+	ck_assert_uint_eq(json_array_size(json_array_get(json_array_get(evs, 2), 3)), 0);
+	ck_assert_str_eq(json_string_value(json_array_get(json_array_get(evs, 2), 1)),
+			 "hardware_health_update");
+	json_decref(rep);
+}
+END_TEST
+
+struct stress {
+	int id;
+	int hw_ok;
+	int failures;
+};
+
+/* Requests of every kind from one client thread, with its own socket. */
+static void *
+stress_client(void *arg)
+{
+	struct stress *st = arg;
+	static const char *const reqs[] = {
+		"[\"state\"]", "[\"since\", 0, 50]", "[\"heartbeat\", \"E\", 1]",
+		"[\"filter_add\", \"E\", [\"warn\"], \"io\", null]",
+		"[\"hw\", \"pump_s\", \"ok\", {\"n\": 1}]", "[\"status\"]",
+		"[\"filter_del\", \"E\", 1]", "[\"since\", 1000000]",
+	};
+	char buf[128];
+	nng_socket s;
+
+	if (nng_req0_open(&s) != 0)
+		return NULL;
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 10000);
+	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, WIRE_MAX_MSG);
+	if (nng_dial(s, rpc_url, NULL, 0) != 0) {
+		st->failures++;
+		return NULL;
+	}
+	for (int i = 0; i < 120; i++) {
+		const char *r = reqs[(i + st->id) % 8];
+		json_t *v, *rep;
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		nng_msg *m;
+
+		snprintf(buf, sizeof(buf), "%s", r);
+		char *e = strstr(buf, "\"E\"");
+		if (e)
+			e[1] = (char)('a' + st->id); /* edge id per thread */
+		v = json_loads(buf, 0, NULL);
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		mpjson_pack(&pk, v);
+		json_decref(v);
+		if (nng_send(s, sb.data, sb.size, 0) != 0 || nng_recvmsg(s, &m, 0) != 0) {
+			st->failures++;
+			msgpack_sbuffer_destroy(&sb);
+			continue;
+		}
+		msgpack_sbuffer_destroy(&sb);
+		rep = mpjson_to_json(nng_msg_body(m), nng_msg_len(m), NULL);
+		nng_msg_free(m);
+		const char *status = rep ? json_string_value(json_array_get(rep, 0)) : NULL;
+		if (!status)
+			st->failures++;
+		else if (strstr(r, "hw") && strcmp(status, "ok") == 0)
+			st->hw_ok++;
+		else if (strcmp(status, "ok") != 0 && strcmp(status, "too_old") != 0 &&
+			 !(strstr(r, "filter_del") && strcmp(status, "error") == 0))
+			st->failures++;
+		json_decref(rep);
+	}
+	nng_close(s);
+	return NULL;
+}
+
+static void *
+stress_producer(void *arg)
+{
+	static const char rec[] = "\x83\xa5level\xa4warn\xa7message\xa1m\xa3tag\xa2io";
+	int *n = arg;
+
+	for (int i = 0; i < *n;) {
+		if (shmring_write(prod, FH_EV_LOG, rec, sizeof(rec) - 1) == 0)
+			i++;
+		else
+			usleep(100);
+	}
+	return NULL;
+}
+
+START_TEST(shouldServeConcurrentRequestsWhileConsuming)
+{
+	pthread_t th[8], pt;
+	struct stress st[8];
+	int n = 10000, hw = 0; /* fits the 1 MiB ring: a refused write would be a gap */
+
+	ck_assert_int_eq(pthread_create(&pt, NULL, stress_producer, &n), 0);
+	for (int i = 0; i < 8; i++) {
+		st[i] = (struct stress){.id = i};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, stress_client, &st[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(st[i].failures, 0);
+		hw += st[i].hw_ok;
+	}
+	pthread_join(pt, NULL);
+	ck_assert_int_eq(hw, 8 * 15);
+	/* every log and every client update took exactly one seq */
+	wait_seq((uint64_t)(n + hw));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -721,6 +878,9 @@ suite(void)
 	tcase_add_test(th, shouldPublishEventsAndMatchedLogsWithTheirPredecessors);
 	tcase_add_test(th, shouldContinueSeqAfterRestartFromCheckpoint);
 	tcase_add_test(th, shouldReportRingOverflowAsOneGap);
+	tcase_add_test(th, shouldKeepStateAndSeqWhenTheRingIsRecreated);
+	tcase_add_test(th, shouldGiveLogsInHistoryTheIdsOfFiltersRegisteredNow);
+	tcase_add_test(th, shouldServeConcurrentRequestsWhileConsuming);
 	suite_add_tcase(s, th);
 	return s;
 }

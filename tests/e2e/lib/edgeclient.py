@@ -41,6 +41,7 @@ class Client:
         self.seen = []
         self.pending = []
         self.last_seq = 0
+        self.states = []
         self.validate = True
 
     async def connect(self, **kw):
@@ -69,9 +70,8 @@ class Client:
                   f"{self.name}: seq {m['seq']} after {self.last_seq} "
                   f"({m['type']})")
             self.last_seq = m["seq"]
-        elif m.get("type") == "initial_execution_state" and m["data"]:
-            # the client's position becomes the state's
-            self.last_seq = m["data"]["seq"]
+        elif m.get("type") == "initial_execution_state":
+            self.states.append(m)
         self.seen.append(m)
         return m
 
@@ -143,3 +143,88 @@ def run(main):
         print("FAIL: script timed out")
         sys.exit(1)
     print("ok")
+
+
+class Stalled:
+    """A WebSocket client that does the opening handshake by hand and then
+    never reads: the kind of client the per-client queue limit is for.
+    A small receive buffer makes the back-pressure reach the edge soon."""
+
+    def __init__(self, port, rcvbuf=4096):
+        import base64
+        import socket
+        self.s = socket.socket()
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.s.connect(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.s.sendall((f"GET /ws/flow HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                        f"Sec-WebSocket-Key: {key}\r\n"
+                        "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = self.s.recv(1)
+            check(chunk, "stalled client: no handshake answer")
+            buf += chunk
+        check(buf.startswith(b"HTTP/1.1 101"), f"stalled client: {buf[:40]!r}")
+
+    def read_close(self, timeout=10.0):
+        """Read everything now; return the close code the server sent (None
+        when the connection ended without a close frame)."""
+        import socket
+        import time
+        self.s.settimeout(0.5)
+        data = b""
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                chunk = self.s.recv(1 << 20)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+            code = self._close_code(data)
+            if code is not None:
+                return code
+        code = self._close_code(data)
+        if code is None:
+            self.debug = f"{len(data)} bytes, ends {data[-20:]!r}"
+        return code
+
+    @staticmethod
+    def _close_code(data):
+        i = 0
+        while i + 2 <= len(data):
+            op = data[i] & 0x0F
+            n = data[i + 1] & 0x7F
+            j = i + 2
+            if n == 126:
+                if j + 2 > len(data):
+                    return None
+                n = int.from_bytes(data[j:j + 2], "big")
+                j += 2
+            elif n == 127:
+                if j + 8 > len(data):
+                    return None
+                n = int.from_bytes(data[j:j + 8], "big")
+                j += 8
+            if j + n > len(data):
+                return None
+            if op == 0x8:
+                return int.from_bytes(data[j:j + 2], "big") if n >= 2 else 1005
+            i = j + n
+        return None
+
+    def close(self):
+        self.s.close()
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0

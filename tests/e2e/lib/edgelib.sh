@@ -3,6 +3,7 @@
 # ports; every process started here is stopped by PID on exit.
 PY=/usr/bin/python3
 HUB_BIN=$top_builddir/hub/flowhub
+[ -x "$HUB_BIN" ] || HUB_BIN=$top_builddir/flowhub
 EDGE_BIN=$top_builddir/edge/flowhub-edge
 EMIT_BIN=$top_builddir/emit/flowhub-emit
 LIB=$top_srcdir/tests/e2e/lib

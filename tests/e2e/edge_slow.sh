@@ -1,0 +1,14 @@
+#!/bin/sh
+# Slow clients: clients that never read are closed with 1013 once their
+# queue passes the limit, while a reading client on the same edge gets
+# every event in order; the edge's memory stays bounded meanwhile.
+. "$top_srcdir/tests/e2e/lib/edgelib.sh"
+start_hub
+PA=$(free_port)
+start_edge sa "$PA" --queue-limit 4M  # a Python reader needs the slack
+wait_linked "$PA"
+eval "pid=\$EDGE_PID_sa"
+"$PY" "$LIB/../edge_slow.py" "$PA" "$EMIT_BIN" "$RING" "$pid" ||
+	fail "slow client checks"
+grep -q "closing slow client" "$T/sa.log" || fail "slow closes not logged"
+exit 0
