@@ -224,8 +224,9 @@ def section(S, info, cmdline, runs):
              "held back below 95 % of the asked rate, or p99 latency above "
              "500 ms. Sustained = the median over runs of each run's last "
              "passing step; delivered and latency are those of the runs whose "
-             "last passing step is that median; the last column lists, per "
-             "run, the step that failed, and why the last one did.")
+             "last passing step is that median; the last column lists the "
+             "failing step of each run that failed one (a run that passed the "
+             "top step lists nothing), and why the last of them failed.")
     L.append("")
     L.append("| scenario | system | sustained ev/s | delivered msg/s | p50 ms | "
              "p99 ms | p99.9 ms | failed at |")
@@ -379,7 +380,7 @@ set terminal pngcairo size 900,500 font ',10' noenhanced
 set style data histogram
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set key top left
+set key outside bottom center horizontal
 set grid ytics
 set bmargin 4
 set output '{outdir}/e2e-latency.png'
