@@ -36,7 +36,10 @@
 
 #define IPTAB_SIZE 1024
 #define RATE_WINDOW_MS 2000
-#define EDGE_BATCH_BYTES (64u << 10) /* most bytes one write carries */
+#define CLOSE_QUIET_MS 100
+#define CLOSE_LINGER_MS 2000
+#define EDGE_BATCH_BYTES (16u << 10) /* most bytes one write carries: lws
+				      * may hold that much per client */
 
 struct edge_ipcount {
 	struct edge_ipcount *next;
@@ -591,6 +594,53 @@ edge_client_closed(struct edge *e, struct edge_client *c)
 	c->wsi = NULL;
 }
 
+/*
+ * A close the edge decides (1001, 1008, 1013): the close frame is written
+ * here and the connection stays open, its input read and thrown away,
+ * until the peer answers with its own close (lws then finishes) or goes
+ * quiet for CLOSE_QUIET_MS.  Closing the socket at once while the peer is
+ * still sending would leave unread input, the kernel would answer with a
+ * reset, and a reset makes the peer's kernel drop the close frame it had
+ * not read yet.
+ */
+static int
+send_close(struct edge_client *c)
+{
+	unsigned char buf[LWS_PRE + 128];
+	size_t rl = strlen(c->close_reason);
+
+	if (rl > 120)
+		rl = 120;
+	/* Written raw (lws keeps its close writer to itself): FIN + close
+	 * opcode, unmasked length, code, reason. */
+	buf[LWS_PRE] = 0x88;
+	buf[LWS_PRE + 1] = (unsigned char)(rl + 2);
+	buf[LWS_PRE + 2] = (unsigned char)(c->close_code >> 8);
+	buf[LWS_PRE + 3] = (unsigned char)c->close_code;
+	memcpy(buf + LWS_PRE + 4, c->close_reason, rl);
+	if (lws_write(c->wsi, buf + LWS_PRE, rl + 4, LWS_WRITE_RAW) < 0)
+		return -1;
+	c->close_sent = 1;
+	c->close_sent_ms = edge_now_ms();
+	lws_set_timer_usecs(c->wsi, CLOSE_QUIET_MS * LWS_US_PER_MS);
+	return 0;
+}
+
+void
+edge_client_timer(struct edge *e, struct edge_client *c)
+{
+	uint64_t now = edge_now_ms();
+
+	(void)e;
+	if (!c->close_sent)
+		return;
+	if (now - c->last_in_ms >= CLOSE_QUIET_MS ||
+	    now - c->close_sent_ms >= CLOSE_LINGER_MS)
+		lws_callback_on_writable(c->wsi); /* returns -1 there */
+	else
+		lws_set_timer_usecs(c->wsi, CLOSE_QUIET_MS * LWS_US_PER_MS);
+}
+
 /* Token bucket: 1 when the message may be handled. */
 static int
 rate_ok(struct edge *e, struct edge_client *c)
@@ -617,22 +667,26 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 {
 	struct lws *wsi = c->wsi;
 
-	if (c->close_code)
+	if (c->close_code) {
+		c->last_in_ms = edge_now_ms(); /* discarded, see send_close */
 		return 0;
+	}
 	if (lws_frame_is_binary(wsi)) {
 		e->m.proto_errors++;
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
-				 (unsigned char *)"binary frames not accepted", 26);
-		return -1;
+		c->rx_len = 0;
+		edge_client_close(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+				  "binary frames not accepted");
+		return 0;
 	}
-	/* Judge a frame by the length its header announces, so one that
-	 * claims 100 MiB is refused at its first bytes, not after 64 KiB. */
+	/* The frame's announced length counts at once: a peer announcing
+	 * 100 MiB is refused before it sends them, not after. */
 	if (c->rx_len + len + lws_remaining_packet_payload(wsi) >
 	    e->conf.max_frame) {
 		e->m.proto_errors++;
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-				 (unsigned char *)"message too large", 17);
-		return -1;
+		c->rx_len = 0;
+		edge_client_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+				  "message too large");
+		return 0;
 	}
 	if (c->rx_len + len > c->rx_cap) {
 		size_t ncap = c->rx_cap ? c->rx_cap : 1024;
@@ -660,21 +714,17 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 		e->m.rate_limited++;
 		c->strikes++;
 		if (c->strikes > e->conf.rate_burst) {
+			/* Closed from the write side once the replies queued so
+			 * far (the rate_limited errors among them) are out:
+			 * closing here, with the flood still unread in the
+			 * socket, would make the kernel reset the connection
+			 * and the client would see neither. */
 			e->m.rate_closes++;
-			if (lws_partial_buffered(wsi)) {
-				/* lws cannot put a close frame behind its
-				 * partial write now: returning -1 would end
-				 * the connection without one.  Close from
-				 * the writeable callback, like a slow client. */
-				c->rx_len = 0;
-				edge_client_close(c,
-						  LWS_CLOSE_STATUS_POLICY_VIOLATION,
-						  "rate limit");
-				return 0;
-			}
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-					 (unsigned char *)"rate limit", 10);
-			return -1;
+			c->rx_len = 0;
+			c->flush_before_close = 1;
+			edge_client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+					  "rate limit");
+			return 0;
 		}
 		(void)now;
 		reply_error(e, c, "rate_limited",
@@ -739,12 +789,10 @@ edge_client_writeable(struct edge *e, struct edge_client *c)
 	size_t used = 0, total = 0;
 	int n;
 
-	if (c->close_code) {
-		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
-				 (unsigned char *)c->close_reason,
-				 strlen(c->close_reason));
-		return -1;
-	}
+	if (c->close_sent)
+		return -1; /* the peer went quiet: no second close frame */
+	if (c->close_code && (!c->flush_before_close || c->q.n == 0))
+		return send_close(c);
 	f = edge_fq_peek(&c->q);
 	if (f == NULL)
 		return 0;
@@ -788,7 +836,9 @@ edge_client_writeable(struct edge *e, struct edge_client *c)
 			edge_client_send_state(e, c);
 		}
 	}
-	if (c->q.n > 0)
+	if (c->q.n > 0 || c->close_code)
 		lws_callback_on_writable(c->wsi);
+	else
+		edge_fq_shrink(&c->q); /* a burst's array is not kept */
 	return 0;
 }

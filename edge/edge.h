@@ -85,6 +85,9 @@ struct edge_client {
 	int sub_pending;       /* logs_subscribed not sent yet */
 	int can_write;         /* presented the write token */
 	int close_code;        /* != 0: close at the next WRITEABLE */
+	int flush_before_close; /* ... after what is queued has gone */
+	int close_sent;        /* close frame written, waiting for quiet */
+	uint64_t close_sent_ms, last_in_ms;
 	const char *close_reason;
 	struct edge_ipcount *ip;
 };
@@ -152,6 +155,7 @@ void edge_client_closed(struct edge *e, struct edge_client *c);
 int edge_client_receive(struct edge *e, struct edge_client *c,
 			const void *in, size_t len);
 int edge_client_writeable(struct edge *e, struct edge_client *c);
+void edge_client_timer(struct edge *e, struct edge_client *c);
 /* Queue F for C (reference taken); over the limit C is closed with 1013. */
 void edge_client_push(struct edge *e, struct edge_client *c,
 		      struct edge_frame *f);
@@ -216,6 +220,8 @@ void edge_http_fini(struct edge_http *h);
 /* Upgrade checks (path, origin, tokens, limits): 0 allow, >0 refused
  * with a response written, <0 hang up. */
 int edge_http_confirm_upgrade(struct edge *e, struct lws *wsi);
+/* The request's Origin is allowed (absent counts as allowed). */
+int edge_http_origin_allowed(struct edge *e, struct lws *wsi);
 
 /* ---- metrics.c -------------------------------------------------------- */
 void edge_metrics_render(struct edge *e, struct edge_buf *b);

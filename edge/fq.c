@@ -105,3 +105,14 @@ edge_fq_after(const struct edge_fq *q, uint64_t seq)
 	}
 	return lo;
 }
+
+void
+edge_fq_shrink(struct edge_fq *q)
+{
+	if (q->n == 0 && q->cap > 16) {
+		free(q->v);
+		q->v = NULL;
+		q->cap = 0;
+		q->head = 0;
+	}
+}

@@ -33,6 +33,8 @@ void edge_fq_clear(struct edge_fq *q);
  * Returns 0, EDGE_FQ_FULL (over a limit), or -ENOMEM.
  */
 int edge_fq_push(struct edge_fq *q, struct edge_frame *f, size_t extra);
+/* An empty queue gives back storage past its first few slots. */
+void edge_fq_shrink(struct edge_fq *q);
 /* Oldest frame (reference stays in the queue) or NULL. */
 struct edge_frame *edge_fq_peek(const struct edge_fq *q);
 /* I-th oldest frame, I < n. */

@@ -5,8 +5,14 @@
  * being fetched), REPAIR (missing events are being fetched with "since"),
  * LIVE (PUB messages are forwarded as they come).  Outside LIVE every PUB
  * message is buffered (bounded), and replayed through the same checks once
- * LIVE again: so on (re)link we subscribe first, buffer, take the state
- * (seq S) and then apply only the buffered events with seq > S.
+ * LIVE again: so on the first link we subscribe first, buffer, take the
+ * state (seq S) and then apply only the buffered events with seq > S.  On
+ * a later link (hub restarted, or the link came back) the edge asks for
+ * the history since its fwd instead, so connected clients see the events
+ * they missed rather than a new state; the filters are registered again
+ * when the hub instance changed or the link was down long enough for the
+ * hub to have dropped them, and the snapshot for new clients is refreshed
+ * in the background as usual.
  *
  * "fwd" is the last seq forwarded to clients; every event with a smaller
  * seq has been forwarded or was a log that matched no filter of ours.

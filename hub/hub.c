@@ -11,11 +11,16 @@
  * Housekeeping, on a ~100 ms tick: consumer heartbeat, checkpoint when
  * something was consumed since the last one (or when a quarter of the
  * ring is held unreleased), edge expiry, parked "hw" replies, and the gap
- * check.  A checkpoint is written first and the ring released up to its
- * position after: space is handed back only once the state that covers
- * it is durable, so a hub killed at any point re-reads everything after
- * its last checkpoint and, applying the same records to the same state,
- * hands out the same seqs (core.c explains how gaps stay deterministic).
+ * check.  A checkpoint is encoded by the loop under the core lock (a
+ * consistent cut: state, seq and ring position together) and stored by
+ * a writer thread (write, fsync, rename), so the loop never waits for
+ * the disk; the ring is released up to a checkpoint's position only once
+ * the writer reports it durable.  Space is therefore handed back only
+ * when the state that covers it is on disk, and a hub killed at any
+ * point re-reads everything after its last checkpoint and, applying the
+ * same records to the same state, hands out the same seqs (core.c
+ * explains how gaps stay deterministic).  While the writer is busy a new
+ * checkpoint is simply skipped until the next tick.
  *
  * Bad records are counted per kind and logged at most once per kind per
  * 10 s (with the count since the last line), so a hostile producer cannot
@@ -39,6 +44,7 @@
 #define HUB_TICK_MS 100
 #define HUB_BAD_LOG_MS 10000
 #define HUB_HW_TIMEOUT_MS 2000
+#define HUB_CKPT_RECORDS 65536 /* checkpoint at least this often, in records */
 
 int64_t
 hub_mono_ms(void)
@@ -215,6 +221,7 @@ hub_checkpoint(struct hub *h, int wait)
 		w->durable_seq = h->core.state.seq;
 		w->durable_wall_ms = hub_wall_ms();
 		h->ckpt_pos = pos;
+		h->ckpt_records = h->core.records;
 		h->ckpt_at_ms = hub_mono_ms();
 		release_durable(h);
 		return 0;
@@ -234,6 +241,7 @@ hub_checkpoint(struct hub *h, int wait)
 	pthread_mutex_unlock(&h->core.lock);
 	w->next_pos = pos;
 	h->ckpt_pos = pos;
+	h->ckpt_records = h->core.records;
 	h->ckpt_at_ms = hub_mono_ms();
 	if (w->next.oom) {
 		w->errors++;
@@ -289,9 +297,16 @@ housekeeping(struct hub *h, int64_t now)
 	shmring_heartbeat(h->ring);
 	h->hb_at_ms = now;
 	shmring_stats(h->ring, &st);
+	/* history that checkpoints carry: about the last 2 s (20 ticks) */
+	pthread_mutex_lock(&h->core.lock);
+	h->seq_mark_at = (h->seq_mark_at + 1) % 20;
+	h->core.ckpt_hist_from = h->seq_marks[h->seq_mark_at] + 1;
+	h->seq_marks[h->seq_mark_at] = h->core.state.seq;
+	pthread_mutex_unlock(&h->core.lock);
 	if (h->pos != h->ckpt_pos &&
 	    (now - h->ckpt_at_ms >= h->cfg.ckpt_ms ||
-	     h->pos - h->ckpt_pos > st.capacity / 4))
+	     h->pos - h->ckpt_pos > st.capacity / 4 ||
+	     h->core.records - h->ckpt_records >= HUB_CKPT_RECORDS))
 		(void)hub_checkpoint(h, 0);
 	release_durable(h);
 	check_dropped(h, &st);
@@ -372,8 +387,9 @@ hub_poll(struct hub *h, int wait_ms)
 	if (now - h->hb_at_ms >= HUB_TICK_MS)
 		housekeeping(h, now);
 	else {
-		if (h->pos - h->ckpt_pos > h->ring_cap / 4)
-			(void)hub_checkpoint(h, 0); /* producers wait for room */
+		if (h->pos - h->ckpt_pos > h->ring_cap / 4 ||
+		    h->core.records - h->ckpt_records >= HUB_CKPT_RECORDS)
+			(void)hub_checkpoint(h, 0); /* bound replay and held room */
 		release_durable(h);
 	}
 	if (n == 0 && wait_ms > 0) {

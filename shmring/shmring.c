@@ -125,7 +125,7 @@ static __thread int last_err;
 static __thread char last_reason[192];
 static __thread char err_buf[256];
 
-/* ---- helpers -------------------------------------------------------- */
+/* ---- small utilities ------------------------------------------------ */
 
 /* Remember why ERR happened, for shmring_strerror(). */
 int

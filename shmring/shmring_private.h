@@ -80,7 +80,7 @@ struct shmring__hdr {
 
 #ifdef SHMRING__LIBRARY
 /*
- * What the library's own files share: the handle, header-word helpers and
+ * What the library's own files share: the handle, header-word functions and
  * the process-liveness checks.  Tests do not see this part.
  */
 #include <pthread.h>

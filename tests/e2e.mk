@@ -19,4 +19,5 @@ EXTRA_DIST += \
 	%reldir%/e2e/edge_hubrestart.sh %reldir%/e2e/edge_hubrestart.py \
 	%reldir%/e2e/edge_options.sh %reldir%/e2e/edge_options.py \
 	%reldir%/e2e/lib/edgelib.sh %reldir%/e2e/lib/edgeclient.py \
+	%reldir%/e2e/lib/edgebench.sh \
 	doc/protocol.schema.json

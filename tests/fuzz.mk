@@ -127,7 +127,7 @@ tests_fuzz_ring_threads_LDADD = shmring/libshmring.la $(PTHREAD_LIBS)
 EXTRA_PROGRAMS += $(FUZZ_PROGS)
 CLEANFILES += $(FUZZ_PROGS)
 EXTRA_DIST += %reldir%/fuzz/corpus %reldir%/fuzz/run.sh \
-	%reldir%/fuzz/tsan.sh %reldir%/fuzz/fuzz_stale.h %reldir%/fuzz/conf.dict \
+	%reldir%/fuzz/tsan.sh %reldir%/fuzz/tsan.supp %reldir%/fuzz/fuzz_stale.h %reldir%/fuzz/conf.dict \
 	%reldir%/fuzz/event.dict \
 	%reldir%/fuzz/proto.dict %reldir%/fuzz/mp2json.dict %reldir%/fuzz/hub.dict %reldir%/fuzz/edgeconf.dict %reldir%/fuzz/rpc.dict
 

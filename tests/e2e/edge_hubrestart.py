@@ -47,7 +47,8 @@ async def main():
     await emit.wait()
     try:
         for c in (a, b):
-            await c.drain(quiet=3.0, limit=30)
+            await c.until_seq(N, limit=40)
+            await c.drain(quiet=0.5)
         for c in (a, b):
             seqs = [m["seq"] for m in c.events()]
             check(seqs == list(range(1, N + 1)),

@@ -16,6 +16,9 @@ async def main():
     await c.send({"type": "identify_client", "clientInfo": {"name": "n", "page": "p"}})
     m = await c.expect("client_identified")
     check("_fromconf_" in m["data"]["clientId"], f"id from the file: {m}")
+    # under the limit but bigger than one receive chunk: reassembled
+    await c.send('{"type":"ping","pad":"' + "y" * 1900 + '"}')
+    await c.expect("pong")
     await c.send('{"type":"ping","pad":"' + "x" * 3000 + '"}')
     code, _ = await c.closed()
     check(code == 1009, f"max-frame from the file: close {code}")

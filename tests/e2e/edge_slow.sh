@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/e2e/lib/edgelib.sh"
 start_hub
 PA=$(free_port)
-start_edge sa "$PA" --queue-limit 4M  # a Python reader needs the slack
+start_edge sa "$PA" --queue-limit 12M --queue-msgs 16384  # slack for a Python reader on a loaded machine
 wait_linked "$PA"
 eval "pid=\$EDGE_PID_sa"
 "$PY" "$LIB/../edge_slow.py" "$PA" "$EMIT_BIN" "$RING" "$pid" ||

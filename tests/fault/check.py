@@ -162,7 +162,7 @@ def main():
     ap.add_argument("--loaded", action="append", default=[],
                     help="marks a,b: events emitted in [a,b) are under load")
     ap.add_argument("--latency-strict", action="store_true",
-                    help="fail (not just report) past the latency factor")
+                    help="fail past the latency factor at p99 too (p50 always)")
     ap.add_argument("--latency-factor", type=float, default=0)
     ap.add_argument("--latency-slack-ms", type=float, default=0)
     ap.add_argument("--json", help="write the measured figures here")
@@ -342,7 +342,10 @@ def main():
                                "(%.2f ms) + %.1f ms" % (name, nm, ll,
                                                         a.latency_factor, qq,
                                                         a.latency_slack_ms))
-                        if a.latency_strict:
+                        # p50 is enforced; p99 on this shared machine
+                        # mostly measures what else runs, so only with
+                        # --latency-strict
+                        if nm == "p50" or a.latency_strict:
                             fail(msg)
                         else:
                             print("NOTE (not a failure without "

@@ -11,10 +11,11 @@
 # client starts to grow to its 1 MiB limit.
 # The load generator runs at nice 19: it should compete for the 2 CPUs less
 # than the daemons under test, since what is measured is the edge's
-# isolation, not the CPU the load script burns.  The 2x latency bound is
-# reported, and enforced with FAULT_STRICT_LATENCY=1 (a performance target
-# on a shared machine is not a pass/fail test by default); no gap, no
-# duplicate, no reorder and the slow client's 1013 are always enforced.
+# isolation, not the CPU the load script burns.  The 2x latency bound
+# (plus 1 ms) is enforced at p50; at p99 it is reported, and enforced only
+# with FAULT_STRICT_LATENCY=1, since on a shared 2-CPU machine the tail
+# mostly measures what else runs.  No gap, no duplicate, no reorder and
+# the slow client's 1013 are always enforced.
 . "$top_srcdir/tests/fault/lib.sh"
 fault_init slow_clients 2
 fault_fill

@@ -1,6 +1,6 @@
 #!/bin/sh
 # libshmring must export exactly its public API: every shmring_* function
-# of shmring.h and shmring_event.h and nothing else (no helpers, no
+# of shmring.h and shmring_event.h and nothing else (no internal functions, no
 # shmring__ names, nothing from the libraries it uses).
 set -u
 lib=${top_builddir:-.}/shmring/.libs/libshmring.so
@@ -27,7 +27,7 @@ shmring_write
 LIST
 nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' |
 	sed 's/@.*//' | sort >"$tmp/have" || exit 99
-# Typed event helpers may add functions, but only ones their header declares.
+# The typed event calls may add functions, but only ones their header declares.
 src=${top_srcdir:-.}
 if [ -f "$src/shmring/shmring_event.h" ]; then
 	grep -o 'shmring_[a-z0-9_]*[[:space:]]*(' "$src/shmring/shmring_event.h" |

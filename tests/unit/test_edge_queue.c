@@ -126,6 +126,29 @@ START_TEST(shouldKeepFifoOrderAcrossGrowth)
 }
 END_TEST
 
+START_TEST(shouldGiveBackStorageOnceEmpty)
+{
+	struct edge_fq q;
+	struct edge_frame *f = mkframe(1, 1);
+	int i;
+
+	edge_fq_init(&q, 0, 0);
+	for (i = 0; i < 1000; i++)
+		edge_fq_push(&q, f, 0);
+	ck_assert_uint_ge(q.cap, 1000);
+	edge_fq_shrink(&q); /* not empty: kept */
+	ck_assert_uint_ge(q.cap, 1000);
+	edge_fq_clear(&q);
+	edge_fq_shrink(&q);
+	ck_assert_uint_eq(q.cap, 0);
+	ck_assert_int_eq(edge_fq_push(&q, f, 0), 0); /* usable again */
+	ck_assert_ptr_eq(edge_fq_pop(&q), f);
+	edge_frame_unref(f);
+	edge_fq_fini(&q);
+	edge_frame_unref(f);
+}
+END_TEST
+
 START_TEST(shouldBuildAnEventFrameWithHeadroom)
 {
 	msgpack_sbuffer sb;
@@ -174,6 +197,7 @@ suite(void)
 	tcase_add_test(t, shouldRefuseAPushOverTheMessageLimit);
 	tcase_add_test(t, shouldRefuseAPushOverTheByteLimitCountingPartialSends);
 	tcase_add_test(t, shouldKeepFifoOrderAcrossGrowth);
+	tcase_add_test(t, shouldGiveBackStorageOnceEmpty);
 	tcase_add_test(t, shouldBuildAnEventFrameWithHeadroom);
 	suite_add_tcase(s, t);
 	return s;

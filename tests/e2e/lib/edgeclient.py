@@ -1,4 +1,4 @@
-"""Test helpers for flowhub-edge: a WebSocket client (the real
+"""Test support for flowhub-edge: a WebSocket client (the real
 `websockets` library) that validates every server message against
 doc/protocol.schema.json and checks stream order."""
 import asyncio
@@ -108,6 +108,17 @@ class Client:
         while loop.time() < end:
             try:
                 raw = await asyncio.wait_for(self.ws.recv(), quiet)
+            except asyncio.TimeoutError:
+                return
+            self.pending.append(self._take(raw))
+
+    async def until_seq(self, seq, limit=30.0):
+        """Receive until an event with SEQ or later arrived (or LIMIT s)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + limit
+        while self.last_seq < seq and loop.time() < end:
+            try:
+                raw = await asyncio.wait_for(self.ws.recv(), end - loop.time())
             except asyncio.TimeoutError:
                 return
             self.pending.append(self._take(raw))
