@@ -230,6 +230,8 @@ void edge_http_fini(struct edge_http *h);
 /* Upgrade checks (path, origin, tokens, limits): 0 allow, >0 refused
  * with a response written, <0 hang up. */
 int edge_http_confirm_upgrade(struct edge *e, struct lws *wsi);
+/* The request's Origin is allowed (absent counts as allowed). */
+int edge_http_origin_allowed(struct edge *e, struct lws *wsi);
 
 /* ---- metrics.c -------------------------------------------------------- */
 void edge_metrics_render(struct edge *e, struct edge_buf *b);
