@@ -32,6 +32,11 @@ emit_full_wait(struct emit_ctx *e, unsigned *attempt)
 
 	if (e->no_wait || *e->stop) {
 		e->dropped++;
+		/* The ring counts a refused claim only when the caller gives
+		 * up on it (shmring_set_retry_full): the hub reports a gap for
+		 * real losses, not for our retries. */
+		if (!e->no_wait)
+			shmring_note_dropped(e->ring);
 		return 0;
 	}
 	ms = *attempt < 6 ? 1L << *attempt : 50; /* 1, 2, .. 32, 50, 50 ms */

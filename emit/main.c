@@ -379,6 +379,10 @@ run(int argc, char **argv, struct opts *op)
 	e.max_record = (uint32_t)st.max_record;
 	e.no_wait = op->no_wait;
 	e.stop = &stop_requested;
+	/* Waiting for room is not losing: the ring counts a record only when
+	 * we give up on it (see emit_full_wait). */
+	if (!op->no_wait)
+		shmring_set_retry_full(e.ring, 1);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: a blocked read returns */

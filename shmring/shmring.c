@@ -718,7 +718,9 @@ claim(struct shmring *r, struct tcache *t, uint64_t size, uint64_t *pos)
 			}
 			atomic_store_explicit(&h->head_cache, head, REL);
 			if (tail + need - head > r->cap) {
-				atomic_fetch_add_explicit(&h->dropped, 1, RLX);
+				if (!r->retry_full)
+					atomic_fetch_add_explicit(&h->dropped,
+								  1, RLX);
 				return SHMRING_FULL;
 			}
 		}
@@ -832,3 +834,14 @@ shmring_write(struct shmring *r, int32_t type, const void *data, uint32_t len)
 	return 0;
 }
 
+void
+shmring_set_retry_full(struct shmring *r, int on)
+{
+	r->retry_full = on != 0;
+}
+
+void
+shmring_note_dropped(struct shmring *r)
+{
+	atomic_fetch_add_explicit(&r->h->dropped, 1, RLX);
+}

@@ -123,6 +123,16 @@ SHMRING_EXTERN int shmring_claim(struct shmring *r, int32_t type,
 SHMRING_EXTERN void shmring_commit(struct shmring *r, struct shmring_claim *c);
 /* Give up a claim: the consumer skips it (counted as aborted). */
 SHMRING_EXTERN void shmring_abort(struct shmring *r, struct shmring_claim *c);
+/*
+ * For producers that retry a full ring themselves (tools such as
+ * flowhub-emit, never an interpreter's fast path): with ON set, a claim
+ * refused for lack of room on this handle is not counted as dropped,
+ * since the record is not lost yet.  Whoever finally gives up on a record
+ * counts it with shmring_note_dropped(), so loss is never silent.
+ */
+SHMRING_EXTERN void shmring_set_retry_full(struct shmring *r, int on);
+/* Count one record dropped because the ring was full. */
+SHMRING_EXTERN void shmring_note_dropped(struct shmring *r);
 /* claim + memcpy + commit.  Same results as shmring_claim. */
 SHMRING_EXTERN int shmring_write(struct shmring *r, int32_t type,
 				 const void *data, uint32_t len);

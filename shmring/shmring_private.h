@@ -130,6 +130,7 @@ struct shmring {
 	uint32_t max_record;
 	uint32_t nslots;
 	uint64_t id;    /* unique per handle in this process */
+	bool retry_full; /* a full claim is not counted: the caller retries */
 	uint64_t liveness_ns;
 
 	/* Consumer state (one thread). */

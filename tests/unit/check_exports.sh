@@ -15,10 +15,12 @@ shmring_close
 shmring_commit
 shmring_consumer_attach
 shmring_heartbeat
+shmring_note_dropped
 shmring_open
 shmring_read
 shmring_release
 shmring_seek
+shmring_set_retry_full
 shmring_stats
 shmring_strerror
 shmring_unlink

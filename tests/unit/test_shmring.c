@@ -201,6 +201,31 @@ START_TEST(should_refuse_when_full_and_count_every_drop)
 }
 END_TEST
 
+START_TEST(should_not_count_a_full_claim_the_caller_will_retry)
+{
+	struct shmring *r = open_ring(SHMRING_MIN_CAPACITY);
+	unsigned char buf[56]; /* 64 bytes a record: exactly 1024 fit */
+	struct shmring_stats st;
+	unsigned i;
+
+	memset(buf, 2, sizeof(buf));
+	shmring_set_retry_full(r, 1);
+	for (i = 0; i < 1024; i++)
+		ck_assert_int_eq(shmring_write(r, 1, buf, sizeof(buf)), 0);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(shmring_write(r, 1, buf, sizeof(buf)), SHMRING_FULL);
+	shmring_stats(r, &st);
+	ck_assert_uint_eq(st.dropped, 0);
+	/* Giving up on the record counts it once. */
+	shmring_note_dropped(r);
+	shmring_set_retry_full(r, 0);
+	ck_assert_int_eq(shmring_write(r, 1, buf, sizeof(buf)), SHMRING_FULL);
+	shmring_stats(r, &st);
+	ck_assert_uint_eq(st.dropped, 2);
+	shmring_close(r);
+}
+END_TEST
+
 START_TEST(should_skip_aborted_claims_and_count_them)
 {
 	struct shmring *r = open_ring(SHMRING_MIN_CAPACITY);
@@ -448,6 +473,7 @@ suite(void)
 	tcase_add_test(tc, should_stop_at_max_records_per_read);
 	tcase_add_test(tc, should_pad_a_record_that_would_cross_the_end);
 	tcase_add_test(tc, should_refuse_when_full_and_count_every_drop);
+	tcase_add_test(tc, should_not_count_a_full_claim_the_caller_will_retry);
 	tcase_add_test(tc, should_skip_aborted_claims_and_count_them);
 	tcase_add_test(tc, should_carry_the_largest_and_the_empty_record);
 	tcase_add_test(tc, should_reject_an_attach_with_another_capacity);
