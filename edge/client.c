@@ -51,7 +51,7 @@
 
 #define IPTAB_SIZE 1024
 #define RATE_WINDOW_MS 2000
-#define EDGE_HOLD_MS 500 /* longest a greeted client waits for live
+#define EDGE_HOLD_MS 1000 /* longest a greeted client waits for live
 			 * events: long enough for a resume sent at once
 			 * to arrive on a loaded machine */
 #define CLOSE_QUIET_MS 100
@@ -404,6 +404,15 @@ resume(struct edge *e, struct edge_client *c, uint64_t since)
 		/* Replayed once the hub has the client's filter. */
 		c->resuming = 0;
 		c->replay_from = from;
+		return;
+	}
+	if (c->filter && from < e->logs_from && edge_sync_linked(e) &&
+	    edge_sync_request_since(e, c->serial, from) == 0) {
+		/* The recent buffer may lack logs this far back: replay from
+		 * the hub's history until caught up with it. */
+		c->resuming = 1;
+		c->hub_only = 1;
+		c->resume_pos = from;
 		return;
 	}
 	if (edge_recent_covers(&e->recent, from, &idx) ||

@@ -145,6 +145,8 @@ struct edge {
 	lws_retry_bo_t retry;
 	char www_real[PATH_MAX];
 	unsigned nheld;              /* clients with held_until_ms set */
+	uint64_t logs_from;          /* the recent buffer holds every log
+				      * after this seq (UINT64_MAX: not yet) */
 	lws_sorted_usec_list_t hold_sul; /* releases held clients */
 };
 

@@ -224,6 +224,7 @@ edge_server_open(struct edge *e, char *err, size_t errlen)
 				  : LLL_ERR,
 			  lws_log_emit);
 	e->listen_fd = -1;
+	e->logs_from = UINT64_MAX; /* no logs topic yet */
 	if (e->conf.reuseport && own_listener(e, err, errlen) != 0)
 		return -1;
 	memset(&e->retry, 0, sizeof(e->retry));
