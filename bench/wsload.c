@@ -99,6 +99,7 @@ struct conn {
 	bool have_base;
 	bool got_first;
 	uint64_t events, gaps, missing, dups, reorders;
+	uint64_t first_seq; /* first event measured (0: none) */
 };
 
 struct worker {
@@ -420,7 +421,8 @@ on_message(struct worker *w, struct conn *c, const uint8_t *buf, size_t len)
 	c->have_base = true;
 	if (!measure)
 		return;
-	c->events++;
+	if (c->events++ == 0)
+		c->first_seq = m.seq;
 	now = now_ns(CLOCK_REALTIME);
 	if (w->first_rx_ns == 0)
 		w->first_rx_ns = now;
@@ -919,6 +921,7 @@ main(int argc, char **argv)
 	uint64_t first_rx = UINT64_MAX, last_rx = 0, bytes = 0, msgs = 0;
 	uint64_t gaps = 0, missing = 0, dups = 0, reorders = 0, gap_msgs = 0;
 	uint64_t resyncs = 0;
+	uint64_t fs_min = UINT64_MAX, fs_max = 0, ls_min = UINT64_MAX, ls_max = 0;
 	uint64_t closes[CL_NSLOTS] = { 0 }, fails[F_NSLOTS] = { 0 };
 	uint64_t min_ev = UINT64_MAX, max_ev = 0, bad_clients = 0, errors_rx = 0;
 	long rss_before, rss_conn, rss_after;
@@ -1048,6 +1051,14 @@ main(int argc, char **argv)
 					min_ev = c->events;
 				if (c->events > max_ev)
 					max_ev = c->events;
+				if (c->events && c->first_seq < fs_min)
+					fs_min = c->first_seq;
+				if (c->first_seq > fs_max)
+					fs_max = c->first_seq;
+				if (c->events && c->last_seq < ls_min)
+					ls_min = c->last_seq;
+				if (c->last_seq > ls_max)
+					ls_max = c->last_seq;
 			}
 			gaps += c->gaps;
 			missing += c->missing;
@@ -1086,8 +1097,11 @@ main(int argc, char **argv)
 	printf("\"events\":%" PRIu64 ",\"messages\":%" PRIu64 ",\"bytes\":%" PRIu64
 	    ",\"span_s\":%.3f,\"delivered_per_s\":%.1f,", ev, msgs, bytes, span,
 	    span > 0 ? (double)ev / span : 0.0);
-	printf("\"per_client_events\":{\"min\":%" PRIu64 ",\"max\":%" PRIu64 "},",
-	    min_ev, max_ev);
+	printf("\"per_client_events\":{\"min\":%" PRIu64 ",\"max\":%" PRIu64
+	    ",\"first_seq_min\":%" PRIu64 ",\"first_seq_max\":%" PRIu64
+	    ",\"last_seq_min\":%" PRIu64 ",\"last_seq_max\":%" PRIu64 "},",
+	    min_ev, max_ev, fs_min == UINT64_MAX ? 0 : fs_min, fs_max,
+	    ls_min == UINT64_MAX ? 0 : ls_min, ls_max);
 	print_hist("latency_us", &lat, 1e3, true);
 	printf("\"seq\":{\"gaps\":%" PRIu64 ",\"missing\":%" PRIu64
 	    ",\"duplicates\":%" PRIu64 ",\"reorders\":%" PRIu64

@@ -235,8 +235,8 @@ origin_host(const char *origin, size_t *len)
 	return p;
 }
 
-static int
-origin_allowed(struct edge *e, struct lws *wsi)
+int
+edge_http_origin_allowed(struct edge *e, struct lws *wsi)
 {
 	char origin[512], host[512];
 	const char *oh, *p;
@@ -283,7 +283,7 @@ refuse(struct edge *e, struct lws *wsi, unsigned status, const char *why)
 
 	e->m.upgrades_refused++;
 	log_info("WebSocket upgrade refused: %s", why);
-	/* Written by hand: lws's status helpers answer an upgrade request
+	/* Written by hand: lws's status functions answer an upgrade request
 	 * as HTTP/1.0, which strict clients reject. */
 	n = snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
 		     "HTTP/1.1 %u %s\r\ncontent-type: text/plain\r\n"
@@ -303,7 +303,7 @@ edge_http_confirm_upgrade(struct edge *e, struct lws *wsi)
 	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
 	    strcmp(uri, EDGE_WS_PATH) != 0)
 		return refuse(e, wsi, HTTP_STATUS_NOT_FOUND, "no such endpoint");
-	if (!origin_allowed(e, wsi))
+	if (!edge_http_origin_allowed(e, wsi))
 		return refuse(e, wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
 	if ((e->conf.read_token[0] || e->conf.write_token[0]) &&
 	    !edge_client_has_token(wsi, e->conf.read_token) &&

@@ -58,7 +58,7 @@ int edge_mpr_next(struct edge_mpr *r, struct edge_mpv *v);
  * Returns 0 or -EBADMSG. */
 int edge_mpr_skip(struct edge_mpr *r);
 
-/* Typed helpers: 0, -EBADMSG (malformed) or -EPROTO (other type). */
+/* Typed reads: 0, -EBADMSG (malformed) or -EPROTO (other type). */
 int edge_mpr_uint(struct edge_mpr *r, uint64_t *out);
 int edge_mpr_str(struct edge_mpr *r, const char **s, uint32_t *len);
 int edge_mpr_array(struct edge_mpr *r, uint32_t *n);

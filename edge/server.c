@@ -91,7 +91,8 @@ flow_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* Second line of defence: the upgrade was vetted already. */
 		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
-		    strcmp(uri, EDGE_WS_PATH) != 0)
+		    strcmp(uri, EDGE_WS_PATH) != 0 ||
+		    !edge_http_origin_allowed(e, wsi))
 			return 1;
 		break;
 	case LWS_CALLBACK_ESTABLISHED:

@@ -1,8 +1,9 @@
 /*
  * Checkpoint files.  Layout: 8-byte magic "FHCKPT1\n", a 4-byte big-endian
  * payload length, a 4-byte CRC-32 of the payload, then the payload: a
- * msgpack array [pos, ring_instance, dropped_seen, state] where state is
- * hub_state_save's form.  The CRC catches torn or edited files before the
+ * msgpack array [pos, ring_instance, dropped_seen, state, history] where
+ * state is hub_state_save's form and history the newest envelopes up to
+ * the state's seq (see save_history_tail).  The CRC catches torn or edited files before the
  * parser sees them; the parser is the bounded one anyway.
  *
  * Atomicity: write "hub.ckpt.tmp", fsync it, rename it over "hub.ckpt",
@@ -64,6 +65,71 @@ get32(const uint8_t *b)
 	       ((uint32_t)b[2] << 8) | b[3];
 }
 
+/*
+ * The newest retained envelopes, up to HUB_CKPT_HISTORY_BYTES, no older
+ * than c->ckpt_hist_from (the loop sets it to the seq of ~2 s ago, so a
+ * quiet hub does not rewrite a full tail ten times a second) and ending
+ * at the state's seq: [first_seq, [bin...]].  A restarted hub serves
+ * "since" from there instead of only from its checkpoint, so an edge
+ * that was a little behind when the hub died repairs from history rather
+ * than falling back to a snapshot.  Envelopes after the state's seq are
+ * not saved: the replay makes them again.
+ */
+static void
+save_history_tail(struct mpbuf *pk, const struct hub_core *c)
+{
+	const struct hub_history *h = &c->hist;
+	uint64_t last = c->state.seq, first = last + 1;
+	size_t bytes = 0;
+	uint32_t len;
+
+	while (first > h->first && first > c->ckpt_hist_from &&
+	       last + 1 - first < HUB_CKPT_HISTORY_MAX) {
+		if (!hub_history_get(h, first - 1, &len) ||
+		    bytes + len > HUB_CKPT_HISTORY_BYTES)
+			break;
+		bytes += len;
+		first--;
+	}
+	mpb_array(pk, 2);
+	mpb_uint64(pk, first);
+	mpb_array(pk, (uint32_t)(last + 1 - first));
+	for (uint64_t s = first; s <= last; s++) {
+		const void *e = hub_history_get(h, s, &len);
+		mpb_bin(pk, len);
+		mpb_bin_body(pk, e, len);
+	}
+}
+
+/* Put saved envelopes back into the (reset) history.  Each must be one
+ * msgpack array; returns 0 or -1. */
+static int
+load_history_tail(struct hub_core *c, struct mp_cur *cur)
+{
+	uint32_t n, k;
+	uint64_t first;
+
+	if (mp_read_array(cur, &n) < 0 || n != 2 || mp_read_uint(cur, &first) < 0 ||
+	    mp_read_array(cur, &k) < 0 || k > HUB_CKPT_HISTORY_MAX ||
+	    first + k != c->state.seq + 1)
+		return -1;
+	hub_history_reset(&c->hist, first);
+	for (uint32_t i = 0; i < k; i++) {
+		struct mp_span whole;
+		struct mp_cur e;
+		const uint8_t *p = cur->p;
+		if (mp_peek(cur) != MP_BIN || mp_skip(cur, &whole) < 0)
+			return -1;
+		size_t hdr = p[0] == 0xc4 ? 2 : p[0] == 0xc5 ? 3 : 5;
+		mp_cur_init(&e, whole.p + hdr, whole.len - hdr);
+		if (mp_peek(&e) != MP_ARRAY || mp_skip(&e, NULL) < 0 || !mp_cur_done(&e))
+			return -1;
+		(void)hub_history_append(&c->hist, whole.p + hdr,
+					 (uint32_t)(whole.len - hdr));
+	}
+	return 0;
+}
+
 void
 hub_ckpt_encode(struct mpbuf *out, const struct hub_core *c, uint64_t pos)
 {
@@ -73,11 +139,12 @@ hub_ckpt_encode(struct mpbuf *out, const struct hub_core *c, uint64_t pos)
 
 	start = out->len;
 	mpbuf_put(out, hdr, HDR_LEN);
-	mpb_array(pk, 4);
+	mpb_array(pk, 5);
 	mpb_uint64(pk, pos);
 	mpb_uint64(pk, c->ring_instance);
 	mpb_uint64(pk, c->dropped_seen);
 	hub_state_save(&c->state, pk);
+	save_history_tail(pk, c);
 	size_t plen = out->len - start - HDR_LEN;
 	uint8_t *h = (uint8_t *)out->p + start;
 	memcpy(h, magic, 8);
@@ -110,10 +177,9 @@ hub_ckpt_decode(struct hub_core *c, const void *buf, size_t len,
 		return -EINVAL;
 	}
 	mp_cur_init(&cur, b + HDR_LEN, plen);
-	if (mp_read_array(&cur, &n) < 0 || n != 4 ||
+	if (mp_read_array(&cur, &n) < 0 || (n != 4 && n != 5) ||
 	    mp_read_uint(&cur, &p) < 0 || mp_read_uint(&cur, &inst) < 0 ||
-	    mp_read_uint(&cur, &dropped) < 0 || mp_skip(&cur, &st) < 0 ||
-	    !mp_cur_done(&cur)) {
+	    mp_read_uint(&cur, &dropped) < 0 || mp_skip(&cur, &st) < 0) {
 		snprintf(err, errlen, "malformed header fields");
 		return -EINVAL;
 	}
@@ -121,9 +187,17 @@ hub_ckpt_decode(struct hub_core *c, const void *buf, size_t len,
 		snprintf(err, errlen, "malformed state");
 		return -EINVAL;
 	}
+	hub_history_reset(&c->hist, c->state.seq + 1);
+	if ((n == 5 && load_history_tail(c, &cur) < 0) || !mp_cur_done(&cur)) {
+		struct hub_state_limits lim = c->state.lim;
+		hub_history_reset(&c->hist, 1);
+		hub_state_fini(&c->state);
+		(void)hub_state_init(&c->state, &lim);
+		snprintf(err, errlen, "malformed history");
+		return -EINVAL;
+	}
 	c->ring_instance = inst;
 	c->dropped_seen = dropped;
-	hub_history_reset(&c->hist, c->state.seq + 1);
 	*pos = p;
 	return 0;
 }

@@ -3,9 +3,10 @@
  * directory, so that a restarted hub continues exactly where the last one
  * stood.  What is saved is what replaying the ring from the saved position
  * needs: the state (seq included), the ring position and instance, and
- * dropped_seen.  History and filters are not saved: a restarted hub's
- * history starts at the checkpoint, and edges re-register their filters
- * when they see a new hub instance.
+ * dropped_seen; plus the newest envelopes (up to 256 KiB), so that a
+ * restarted hub's history reaches a little before its checkpoint.
+ * Filters are not saved: edges re-register them when they see a new hub
+ * instance.
  */
 #ifndef HUB_CHECKPOINT_H
 #define HUB_CHECKPOINT_H
@@ -17,6 +18,8 @@
 #include "mpbuf.h"
 
 #define HUB_CKPT_FILE "hub.ckpt"
+#define HUB_CKPT_HISTORY_BYTES (256u << 10) /* history kept in a checkpoint */
+#define HUB_CKPT_HISTORY_MAX 4096
 
 struct hub_ckpt {
 	int dirfd;

@@ -38,6 +38,7 @@ struct hub_core {
 	struct hub_history hist;
 	struct hub_filters filters;
 	uint64_t dropped_seen;  /* ring drops already reported by gaps */
+	uint64_t ckpt_hist_from; /* checkpoints keep history from here on */
 	uint64_t ring_instance; /* the ring whose drops dropped_seen counts */
 
 	hub_emit_fn emit;

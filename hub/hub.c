@@ -44,6 +44,7 @@
 #define HUB_TICK_MS 100
 #define HUB_BAD_LOG_MS 10000
 #define HUB_HW_TIMEOUT_MS 2000
+#define HUB_CKPT_RECORDS 65536 /* checkpoint at least this often, in records */
 
 int64_t
 hub_mono_ms(void)
@@ -220,6 +221,7 @@ hub_checkpoint(struct hub *h, int wait)
 		w->durable_seq = h->core.state.seq;
 		w->durable_wall_ms = hub_wall_ms();
 		h->ckpt_pos = pos;
+		h->ckpt_records = h->core.records;
 		h->ckpt_at_ms = hub_mono_ms();
 		release_durable(h);
 		return 0;
@@ -239,6 +241,7 @@ hub_checkpoint(struct hub *h, int wait)
 	pthread_mutex_unlock(&h->core.lock);
 	w->next_pos = pos;
 	h->ckpt_pos = pos;
+	h->ckpt_records = h->core.records;
 	h->ckpt_at_ms = hub_mono_ms();
 	if (w->next.oom) {
 		w->errors++;
@@ -294,9 +297,16 @@ housekeeping(struct hub *h, int64_t now)
 	shmring_heartbeat(h->ring);
 	h->hb_at_ms = now;
 	shmring_stats(h->ring, &st);
+	/* history that checkpoints carry: about the last 2 s (20 ticks) */
+	pthread_mutex_lock(&h->core.lock);
+	h->seq_mark_at = (h->seq_mark_at + 1) % 20;
+	h->core.ckpt_hist_from = h->seq_marks[h->seq_mark_at] + 1;
+	h->seq_marks[h->seq_mark_at] = h->core.state.seq;
+	pthread_mutex_unlock(&h->core.lock);
 	if (h->pos != h->ckpt_pos &&
 	    (now - h->ckpt_at_ms >= h->cfg.ckpt_ms ||
-	     h->pos - h->ckpt_pos > st.capacity / 4))
+	     h->pos - h->ckpt_pos > st.capacity / 4 ||
+	     h->core.records - h->ckpt_records >= HUB_CKPT_RECORDS))
 		(void)hub_checkpoint(h, 0);
 	release_durable(h);
 	check_dropped(h, &st);
@@ -377,8 +387,9 @@ hub_poll(struct hub *h, int wait_ms)
 	if (now - h->hb_at_ms >= HUB_TICK_MS)
 		housekeeping(h, now);
 	else {
-		if (h->pos - h->ckpt_pos > h->ring_cap / 4)
-			(void)hub_checkpoint(h, 0); /* producers wait for room */
+		if (h->pos - h->ckpt_pos > h->ring_cap / 4 ||
+		    h->core.records - h->ckpt_records >= HUB_CKPT_RECORDS)
+			(void)hub_checkpoint(h, 0); /* bound replay and held room */
 		release_durable(h);
 	}
 	if (n == 0 && wait_ms > 0) {

@@ -76,6 +76,9 @@ struct hub {
 	uint64_t pos;       /* ring position after the last consumed record */
 	uint64_t ckpt_pos;  /* position of the last checkpoint requested */
 	int64_t ckpt_at_ms; /* monotonic, of that request */
+	uint64_t ckpt_records; /* core.records at that request */
+	uint64_t seq_marks[20]; /* seq at each of the last 20 ticks */
+	unsigned seq_mark_at;
 	uint64_t released;  /* ring released up to here (durable) */
 	uint64_t ckpt_errors_logged;
 	struct hub_ckw ckw;

@@ -128,10 +128,10 @@ for l in open(w + "/follow"):
     seen[e["seq"]] = 1
 print("followed %d of %d seqs (%d in holes), all identical to the undisturbed run"
       % (len(seen), n, holes))
-# Seqs whose only carriers died with a killed hub (pub messages still in
-# its queue, history older than its last checkpoint) cannot be observed;
-# a drift of the sequence after any restart would still show in every
-# later event observed, so most of them suffice.
-assert len(seen) >= n * 0.8, "too few seqs observed to compare"
+# A restarted hub's history reaches 256 KiB before its checkpoint, so
+# the follower normally sees every seq; one that fell further behind than
+# that while a hub died can miss a few (reported as holes).  A drift of
+# the sequence after any restart would show in every later event.
+assert len(seen) >= n * 0.99, "too few seqs observed to compare"
 PYEOF
 exit 0

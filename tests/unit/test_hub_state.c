@@ -753,6 +753,17 @@ START_TEST(shouldRestoreCheckpointToTheSameState)
 	ck_assert_uint_eq(other.ring_instance, 99);
 	ck_assert_uint_eq(other.dropped_seen, 12);
 	ck_assert_uint_eq(other.hist.next, core.state.seq + 1);
+	/* the newest envelopes came along, byte for byte */
+	ck_assert_uint_gt(hub_history_count(&other.hist), 100);
+	for (uint64_t sq = other.hist.first; sq < other.hist.next; sq++) {
+		uint32_t la, lb;
+		const void *ea = hub_history_get(&core.hist, sq, &la);
+		const void *eb = hub_history_get(&other.hist, sq, &lb);
+		ck_assert_ptr_nonnull(ea);
+		ck_assert_ptr_nonnull(eb);
+		ck_assert_uint_eq(la, lb);
+		ck_assert(memcmp(ea, eb, la) == 0);
+	}
 	a = pack_state(&core.state);
 	b = pack_state(&other.state);
 	ck_assert_uint_eq(a.len, b.len);

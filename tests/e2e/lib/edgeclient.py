@@ -1,4 +1,4 @@
-"""Test helpers for flowhub-edge: a WebSocket client (the real
+"""Test support for flowhub-edge: a WebSocket client (the real
 `websockets` library) that validates every server message against
 doc/protocol.schema.json and checks stream order."""
 import asyncio
