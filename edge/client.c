@@ -361,8 +361,14 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 		if (env.seq <= c->resume_pos)
 			continue;
 		c->resume_pos = env.seq;
-		if (env.type_idx == EDGE_T_LOG_ENTRY && env.nids == 0)
-			continue;
+		if (env.type_idx == EDGE_T_LOG_ENTRY) {
+			struct edge_logattr a;
+
+			if (c->filter == NULL || edge_env_logattr(&env, &a) != 0 ||
+			    !edge_filter_wants(e, a.level, a.tag, a.taglen,
+					       a.module, a.modlen))
+				continue;
+		}
 		if (edge_frame_env(&f, &env, WIRE_MAX_MSG * 2) != 0)
 			continue;
 		push_event(e, c, f);

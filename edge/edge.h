@@ -188,12 +188,17 @@ int edge_filter_subscribe(struct edge *e, struct edge_client *c,
 void edge_filter_unsubscribe(struct edge *e, struct edge_client *c);
 /* Does C's filter let log frame F through? */
 int edge_filter_match(const struct edge_client *c, const struct edge_frame *f);
+/* Does any client's filter want a log with these attributes? */
+int edge_filter_wants(struct edge *e, unsigned level, const char *tag,
+		      size_t taglen, const char *module, size_t modlen);
 /* The hub answered filter_add/filter_del (cookie = filter serial). */
 void edge_filter_reply(struct edge *e, uint64_t cookie, int add,
 		       const void *reply, size_t len, int failed);
 /* The hub changed (restart) or the link came back: register them all. */
 void edge_filter_reregister(struct edge *e);
 void edge_filter_hub_lost(struct edge *e);
+/* Register again what the hub has not taken (called once a second). */
+void edge_filter_retry(struct edge *e);
 void edge_filter_free_all(struct edge *e);
 
 /* ---- sync.c: the stream from the hub --------------------------------- */

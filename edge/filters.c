@@ -190,16 +190,48 @@ edge_filter_unsubscribe(struct edge *e, struct edge_client *c)
 	unlink_filter(e, fl);
 }
 
+static int
+filter_matches(const struct edge_logfilter *fl, unsigned level, const char *tag,
+	       size_t taglen, const char *module, size_t modlen)
+{
+	if (fl->has_levels && !(fl->levels & level))
+		return 0;
+	if (fl->has_tag && (tag == NULL || taglen != strlen(fl->tag) ||
+			    memcmp(tag, fl->tag, taglen) != 0))
+		return 0;
+	if (fl->has_module &&
+	    (module == NULL || modlen != strlen(fl->module) ||
+	     memcmp(module, fl->module, modlen) != 0))
+		return 0;
+	return 1;
+}
+
+/*
+ * The edge decides itself which client gets a log, from the log's own
+ * level, tag and module, with the same rules as the hub.  The hub's ids
+ * only say a log is worth publishing; they cannot be trusted for logs
+ * from its history: a restarted hub replays its ring before any edge has
+ * registered again, and those logs carry no ids at all.
+ */
 int
 edge_filter_match(const struct edge_client *c, const struct edge_frame *f)
 {
-	const struct edge_filter *fl = c->filter;
-	uint32_t i;
-
-	if (fl == NULL || !fl->registered)
+	if (c->filter == NULL)
 		return 0;
-	for (i = 0; i < f->nids; i++)
-		if (f->ids[i] == fl->hub_id)
+	return filter_matches(&c->filter->f, f->log_level, f->log_tag,
+			      f->log_tag ? strlen(f->log_tag) : 0, f->log_module,
+			      f->log_module ? strlen(f->log_module) : 0);
+}
+
+int
+edge_filter_wants(struct edge *e, unsigned level, const char *tag,
+		  size_t taglen, const char *module, size_t modlen)
+{
+	struct edge_filter *fl;
+
+	for (fl = e->filters; fl; fl = fl->next)
+		if (fl->refs > 0 &&
+		    filter_matches(&fl->f, level, tag, taglen, module, modlen))
 			return 1;
 	return 0;
 }
@@ -255,6 +287,18 @@ edge_filter_reregister(struct edge *e)
 		if (!fl->adding && fl->refs > 0)
 			send_add(e, fl);
 	}
+}
+
+void
+edge_filter_retry(struct edge *e)
+{
+	struct edge_filter *fl;
+
+	/* A filter_add that failed (timed out on a busy hub, say) is sent
+	 * again: without it the hub would not publish the logs it matches. */
+	for (fl = e->filters; fl; fl = fl->next)
+		if (fl->refs > 0 && !fl->registered && !fl->adding)
+			send_add(e, fl);
 }
 
 void

@@ -159,6 +159,8 @@ edge_frame_unref(struct edge_frame *f)
 	if (f == NULL || --f->refs > 0)
 		return;
 	free(f->ids);
+	free(f->log_tag);
+	free(f->log_module);
 	free(f->mem);
 	free(f);
 	edge_frames_live--;
@@ -212,5 +214,54 @@ edge_frame_env(struct edge_frame **out, const struct edge_env *env,
 			      env->nids, max_bytes);
 	if (ids != stack)
 		free(ids);
+	if (rc == 0 && env->type_idx == EDGE_T_LOG_ENTRY) {
+		struct edge_logattr a;
+
+		if (edge_env_logattr(env, &a) == 0) {
+			(*out)->log_level = a.level;
+			if (a.tag)
+				(*out)->log_tag = strndup(a.tag, a.taglen);
+			if (a.module)
+				(*out)->log_module = strndup(a.module, a.modlen);
+		}
+	}
 	return rc;
+}
+
+int
+edge_env_logattr(const struct edge_env *env, struct edge_logattr *a)
+{
+	static const char *const lv[] = {"debug", "info", "warn", "error"};
+	struct edge_mpr r = env->data;
+	uint32_t n, i, kl, vl;
+	const char *k, *v;
+	int j;
+
+	memset(a, 0, sizeof(*a));
+	if (edge_mpr_map(&r, &n) != 0)
+		return -EBADMSG;
+	for (i = 0; i < n; i++) {
+		if (edge_mpr_str(&r, &k, &kl) != 0) {
+			if (edge_mpr_skip(&r) != 0 || edge_mpr_skip(&r) != 0)
+				return -EBADMSG;
+			continue;
+		}
+		if (edge_mpr_str(&r, &v, &vl) != 0) {
+			if (edge_mpr_skip(&r) != 0)
+				return -EBADMSG;
+			continue;
+		}
+		if (kl == 5 && memcmp(k, "level", 5) == 0) {
+			for (j = 0; j < 4; j++)
+				if (vl == strlen(lv[j]) && memcmp(v, lv[j], vl) == 0)
+					a->level = 1u << j;
+		} else if (kl == 3 && memcmp(k, "tag", 3) == 0) {
+			a->tag = v;
+			a->taglen = vl;
+		} else if (kl == 6 && memcmp(k, "module", 6) == 0) {
+			a->module = v;
+			a->modlen = vl;
+		}
+	}
+	return 0;
 }

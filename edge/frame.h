@@ -36,6 +36,11 @@ struct edge_frame {
 	size_t len;
 	size_t data_off;    /* state frames: where the "data" value is */
 	size_t data_len;
+	/* logs: what filters look at (level as a WIRE_LEVEL_* bit, 0 when
+	 * unknown; tag and module NUL-terminated copies or NULL) */
+	unsigned log_level;
+	char *log_tag;
+	char *log_module;
 };
 
 static inline char *
@@ -110,6 +115,14 @@ struct edge_env {
 /* Read one envelope at R (every part checked, R advanced).  0 or
  * -EBADMSG. */
 int edge_env_read(struct edge_mpr *r, struct edge_env *env);
+/* The level bit, tag and module of a log envelope's data (pointers into
+ * the message; NULL when absent).  0 or -EBADMSG. */
+struct edge_logattr {
+	unsigned level;
+	const char *tag, *module;
+	uint32_t taglen, modlen;
+};
+int edge_env_logattr(const struct edge_env *env, struct edge_logattr *a);
 /* Build the frame of ENV (see edge_frame_event). */
 int edge_frame_env(struct edge_frame **out, const struct edge_env *env,
 		   size_t max_bytes);

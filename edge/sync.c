@@ -79,7 +79,7 @@ struct edge_sync {
 	size_t bn, bbytes;
 	struct edge_frame *pending_snap;
 	uint64_t last_refresh_ms, flowed;
-	uint64_t last_hb_ms, down_since_ms;
+	uint64_t last_hb_ms, down_since_ms, last_retry_ms;
 	uint64_t behind_fwd;   /* fwd when the hub was last seen ahead */
 	struct edge_in *ihead, *itail; /* taken from the link, not handled yet */
 	size_t ibytes;
@@ -281,8 +281,14 @@ forward_envelope(struct edge_sync *s, struct edge_mpr *r)
 	s->fwd = env.seq;
 	e->m.hub_events++;
 	s->flowed++;
-	if (env.type_idx == EDGE_T_LOG_ENTRY && env.nids == 0)
-		return 0; /* a log nobody here asked for */
+	if (env.type_idx == EDGE_T_LOG_ENTRY) {
+		struct edge_logattr a;
+
+		if (edge_env_logattr(&env, &a) != 0 ||
+		    !edge_filter_wants(e, a.level, a.tag, a.taglen, a.module,
+				       a.modlen))
+			return 0; /* a log nobody here asked for */
+	}
 	if (edge_frame_env(&f, &env, WIRE_MAX_MSG * 2) != 0) {
 		e->m.bad_hub_msgs++;
 		return 0;
@@ -753,6 +759,10 @@ tick(lws_sorted_usec_list_t *sul)
 	if (s->linked && !s->hb_inflight &&
 	    now - s->last_hb_ms >= WIRE_HEARTBEAT_MS)
 		req_heartbeat(s);
+	if (s->linked && now - s->last_retry_ms >= 1000) {
+		s->last_retry_ms = now;
+		edge_filter_retry(s->e);
+	}
 	if (s->linked && s->phase == P_LIVE && !s->refresh_inflight &&
 	    s->flowed > 0 && now - s->last_refresh_ms >= REFRESH_MS)
 		req_state(s, 1);

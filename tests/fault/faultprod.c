@@ -371,6 +371,10 @@ main(int argc, char **argv)
 			p.sent++;
 		else
 			p.n--;
+		if (p.counters) {
+			p.counters[0] = p.n;
+			p.counters[1] = p.sent;
+		}
 	}
 	period_ns = (uint64_t)(1e9 / rate);
 	win_ns = (uint64_t)window_ms * 1000000u;
