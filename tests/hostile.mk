@@ -16,7 +16,11 @@ TESTS += \
 	%reldir%/hostile/slowloris.sh \
 	%reldir%/hostile/conn_flood.sh \
 	%reldir%/hostile/valgrind.sh
-EXTRA_DIST += %reldir%/hostile/lib.sh %reldir%/hostile/wsraw.py \
+EXTRA_DIST += %reldir%/hostile/perms.sh %reldir%/hostile/auth.sh \
+	%reldir%/hostile/bigframe.sh %reldir%/hostile/junkflood.sh \
+	%reldir%/hostile/neverread.sh %reldir%/hostile/slowloris.sh \
+	%reldir%/hostile/conn_flood.sh %reldir%/hostile/valgrind.sh \
+	%reldir%/hostile/lib.sh %reldir%/hostile/wsraw.py \
 	%reldir%/hostile/auth.py %reldir%/hostile/bigframe.py \
 	%reldir%/hostile/junkflood.py %reldir%/hostile/neverread.py \
 	%reldir%/hostile/slowloris.py %reldir%/hostile/conn_flood.py \
