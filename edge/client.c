@@ -16,21 +16,6 @@
  * buffer or, when that does not reach back far enough, out of the hub's
  * history; live events for that client are held back meanwhile (they are
  * in the recent buffer, which the replay ends with).
- *
- * Greeting hold: a new client gets the state at once, but the live events
- * after it wait until the client's first message other than a log
- * subscription (or EDGE_HOLD_MS).  A reconnecting client sends its resume
- * first (after subscribe_logs, if any), and since nothing
- * was sent after the greeting yet, the replay can start exactly at its
- * `since`: every event after it arrives once and in order, instead of
- * only those after whatever the client happened to receive first.
- *
- * Filter hold: logs reach this edge only for filters the hub knows, so
- * between a subscribe_logs with a new filter and the hub's confirmation
- * the client's stream stops (sub_pending).  Once confirmed, it resumes
- * from where it stopped out of the hub's history, whose logs carry the
- * ids of the filters registered at the time of the reply: the logs of
- * the registration window are not lost.
  */
 #include "config.h"
 
@@ -51,9 +36,6 @@
 
 #define IPTAB_SIZE 1024
 #define RATE_WINDOW_MS 2000
-#define EDGE_HOLD_MS 1000 /* longest a greeted client waits for live
-			 * events: long enough for a resume sent at once
-			 * to arrive on a loaded machine */
 #define CLOSE_QUIET_MS 100
 #define CLOSE_LINGER_MS 2000
 #define EDGE_BATCH_BYTES (16u << 10) /* most bytes one write carries: lws
@@ -263,76 +245,7 @@ edge_client_send_state(struct edge *e, struct edge_client *c)
 	 * even when the state is older than it. */
 	c->queued_seq = r->snap->seq > c->written_seq ? r->snap->seq
 						       : c->written_seq;
-	if (c->sub_pending)
-		c->replay_from = c->queued_seq;
-	else if (!c->held_until_ms)
-		queue_recent(e, c, 0);
-}
-
-/* ---- greeting hold ---------------------------------------------------- */
-
-static void
-unhold(struct edge *e, struct edge_client *c)
-{
-	if (c->held_until_ms) {
-		c->held_until_ms = 0;
-		e->nheld--;
-	}
-}
-
-/* Start the live stream of a held client right after its greeting. */
-static void resume(struct edge *e, struct edge_client *c, uint64_t since);
-
-static void
-release(struct edge *e, struct edge_client *c)
-{
-	size_t idx;
-
-	if (!c->held_until_ms)
-		return;
-	if (c->close_code || c->resuming || c->sub_pending) {
-		unhold(e, c);
-		return;
-	}
-	if (edge_recent_covers(&e->recent, c->queued_seq, &idx)) {
-		unhold(e, c);
-		queue_recent(e, c, idx);
-		return;
-	}
-	/* The snapshot moved on while the client waited: the events after
-	 * its greeting come from the hub's history, once there is a hub
-	 * (until then the client keeps waiting rather than start over from
-	 * a state). */
-	if (!edge_sync_linked(e)) {
-		c->held_until_ms = edge_now_ms() + EDGE_HOLD_MS / 5;
-		return;
-	}
-	unhold(e, c);
-	resume(e, c, c->queued_seq);
-}
-
-static void
-hold_tick(lws_sorted_usec_list_t *sul)
-{
-	struct edge *e = lws_container_of(sul, struct edge, hold_sul);
-	struct edge_client *c;
-	uint64_t now = edge_now_ms();
-
-	for (c = e->clients; c && e->nheld; c = c->next)
-		if (c->held_until_ms && c->held_until_ms <= now)
-			release(e, c);
-	if (e->nheld)
-		lws_sul_schedule(e->ctx, 0, &e->hold_sul, hold_tick,
-				 EDGE_HOLD_MS * 1000 / 5);
-}
-
-static void
-hold(struct edge *e, struct edge_client *c)
-{
-	c->held_until_ms = edge_now_ms() + EDGE_HOLD_MS;
-	if (e->nheld++ == 0)
-		lws_sul_schedule(e->ctx, 0, &e->hold_sul, hold_tick,
-				 EDGE_HOLD_MS * 1000 / 5);
+	queue_recent(e, c, 0);
 }
 
 void
@@ -361,8 +274,7 @@ edge_client_broadcast(struct edge *e, struct edge_frame *f)
 	uint64_t closes = e->m.slow_closes;
 
 	for (c = e->clients; c; c = c->next) {
-		if (c->resuming || c->close_code || c->held_until_ms ||
-		    c->sub_pending)
+		if (c->resuming || c->close_code)
 			continue;
 		before = (unsigned)c->q.n;
 		push_event(e, c, f);
@@ -399,22 +311,6 @@ resume(struct edge *e, struct edge_client *c, uint64_t since)
 	drop_unsent_events(c);
 	c->queued_seq = from;
 	c->resume_wait = 0;
-	c->hub_only = 0;
-	if (c->sub_pending) {
-		/* Replayed once the hub has the client's filter. */
-		c->resuming = 0;
-		c->replay_from = from;
-		return;
-	}
-	if (c->filter && from < e->logs_from && edge_sync_linked(e) &&
-	    edge_sync_request_since(e, c->serial, from) == 0) {
-		/* The recent buffer may lack logs this far back: replay from
-		 * the hub's history until caught up with it. */
-		c->resuming = 1;
-		c->hub_only = 1;
-		c->resume_pos = from;
-		return;
-	}
 	if (edge_recent_covers(&e->recent, from, &idx) ||
 	    (e->recent.snap && from >= edge_sync_fwd(e))) {
 		if (!edge_recent_covers(&e->recent, from, &idx))
@@ -458,16 +354,10 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 		struct edge_env env;
 		struct edge_frame *f;
 
-		if (!c->hub_only &&
-		    edge_recent_covers(&e->recent, c->resume_pos, &idx))
+		if (edge_recent_covers(&e->recent, c->resume_pos, &idx))
 			break;
 		if (edge_env_read(&r, &env) != 0)
 			goto fallback;
-		/* A reply starts right after the since it was asked for: one
-		 * that does not answers an earlier request of this client,
-		 * overtaken by a new resume; the newer one is on its way. */
-		if (i == 0 && env.seq != c->resume_pos + 1)
-			return;
 		if (env.seq <= c->resume_pos)
 			continue;
 		c->resume_pos = env.seq;
@@ -488,19 +378,9 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 	}
 	if (i == k && edge_mpr_next(&r, &v) == 0 && v.type == EDGE_MPT_BOOL)
 		more = v.b;
-	if (i == k && !more)
-		c->hub_only = 0; /* reached the hub's head as of this reply */
-	if (!c->hub_only &&
-	    (edge_recent_covers(&e->recent, c->resume_pos, &idx) ||
-	     (!more && c->resume_pos >= edge_sync_fwd(e)))) {
-		/* Caught up with what this edge has (or is ahead of it: the
-		 * hub's reply may run ahead of the PUB stream). */
-		if (!edge_recent_covers(&e->recent, c->resume_pos, &idx))
-			idx = e->recent.frames.n;
+	if (edge_recent_covers(&e->recent, c->resume_pos, &idx)) {
 		c->resuming = 0;
 		queue_recent(e, c, idx);
-		if (c->queued_seq < c->resume_pos)
-			c->queued_seq = c->resume_pos;
 		return;
 	}
 	if (more && k > 0) {
@@ -514,34 +394,8 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 			return;
 	}
 fallback:
-	log_debug("resume of client %" PRIu64 " from %" PRIu64
-		  ": history not usable, sending the state", c->serial,
-		  c->resume_pos);
 	drop_unsent_events(c);
 	edge_client_send_state(e, c);
-}
-
-void
-edge_client_filter_ready(struct edge *e, struct edge_client *c)
-{
-	uint64_t from = c->replay_from;
-
-	unhold(e, c);
-	if (c->close_code || c->resuming)
-		return;
-	drop_unsent_events(c);
-	c->queued_seq = from;
-	c->resume_wait = 0;
-	log_debug("client %" PRIu64 ": log filter confirmed, replaying from %"
-		  PRIu64, c->serial, from);
-	if (edge_sync_linked(e) &&
-	    edge_sync_request_since(e, c->serial, from) == 0) {
-		c->resuming = 1;
-		c->hub_only = 1;
-		c->resume_pos = from;
-		return;
-	}
-	resume(e, c, from);
 }
 
 /* ---- commands --------------------------------------------------------- */
@@ -620,23 +474,12 @@ dispatch(struct edge *e, struct edge_client *c, const char *msg, size_t len)
 	struct edge_proto_err err;
 	struct edge_buf b;
 	char ts[32];
-	int was_pending;
 
 	if (edge_proto_parse(msg, len, &cmd, &err) != 0) {
 		e->m.proto_errors++;
-		release(e, c);
 		reply_error(e, c, err.code, err.message, err.field);
 		return;
 	}
-	/* A resume ends the greeting hold by taking over the stream itself,
-	 * from exactly where the client says.  A log subscription may come
-	 * before it (so that the replay carries the client's logs) and
-	 * leaves the hold on; anything else starts the live stream. */
-	if (cmd.type == EDGE_CMD_RESUME)
-		unhold(e, c);
-	else if (cmd.type != EDGE_CMD_SUBSCRIBE_LOGS &&
-		 cmd.type != EDGE_CMD_UNSUBSCRIBE_LOGS)
-		release(e, c);
 	switch (cmd.type) {
 	case EDGE_CMD_IDENTIFY:
 		cmd_identify(e, c, &cmd);
@@ -654,19 +497,11 @@ dispatch(struct edge *e, struct edge_client *c, const char *msg, size_t len)
 			edge_client_send_state(e, c);
 		break;
 	case EDGE_CMD_SUBSCRIBE_LOGS:
-		was_pending = c->sub_pending;
 		if (edge_filter_subscribe(e, c, &cmd.filter) != 0)
 			reply_error(e, c, "internal", "out of memory", NULL);
-		if (c->sub_pending && !was_pending && !c->resuming)
-			c->replay_from = c->queued_seq;
-		else if (!c->sub_pending && was_pending)
-			resume(e, c, c->replay_from);
 		break;
 	case EDGE_CMD_UNSUBSCRIBE_LOGS:
-		was_pending = c->sub_pending;
 		edge_filter_unsubscribe(e, c);
-		if (was_pending)
-			resume(e, c, c->replay_from);
 		edge_buf_init(&b, EDGE_PRE, 0);
 		edge_buf_adds(&b, "{\"type\":\"logs_unsubscribed\",\"data\":{}}");
 		reply(e, c, &b);
@@ -734,7 +569,6 @@ edge_client_established(struct edge *e, struct edge_client *c, struct lws *wsi)
 	e->nclients++;
 	e->m.connections++;
 	log_info("WebSocket client connected from %s", c->addr);
-	hold(e, c);
 	edge_client_send_state(e, c);
 	return 0;
 }
@@ -752,7 +586,6 @@ edge_client_closed(struct edge *e, struct edge_client *c)
 		c->next->prev = c->prev;
 	e->nclients--;
 	e->m.disconnections++;
-	unhold(e, c);
 	edge_filter_unsubscribe(e, c);
 	edge_fq_fini(&c->q);
 	free(c->rx);

@@ -78,13 +78,7 @@ struct edge_client {
 	/* position in the event stream */
 	uint64_t queued_seq;   /* highest event seq queued */
 	uint64_t written_seq;  /* highest event seq written */
-	uint64_t held_until_ms; /* != 0: greeted, live events held back until
-				 * the client's first message or this time */
 	int resuming;          /* waiting for the hub's history */
-	int hub_only;          /* resuming: take logs from the hub's history,
-				* not the recent buffer, up to the hub's head */
-	uint64_t replay_from;  /* sub_pending: where the stream resumes once
-				* the hub has the client's log filter */
 	int resume_wait;       /* next history part once the queue drains */
 	uint64_t resume_pos;
 	struct edge_filter *filter;
@@ -144,10 +138,6 @@ struct edge {
 	int listen_fd;               /* own listener (--reuseport), or -1 */
 	lws_retry_bo_t retry;
 	char www_real[PATH_MAX];
-	unsigned nheld;              /* clients with held_until_ms set */
-	uint64_t logs_from;          /* the recent buffer holds every log
-				      * after this seq (UINT64_MAX: not yet) */
-	lws_sorted_usec_list_t hold_sul; /* releases held clients */
 };
 
 uint64_t edge_now_ms(void);
@@ -173,8 +163,6 @@ void edge_client_push(struct edge *e, struct edge_client *c,
 void edge_client_close(struct edge_client *c, int code, const char *reason);
 /* A forwarded event (or log) frame: to every client that should get it. */
 void edge_client_broadcast(struct edge *e, struct edge_frame *f);
-/* The hub confirmed C's log filter: replay what C missed meanwhile. */
-void edge_client_filter_ready(struct edge *e, struct edge_client *c);
 /* A fresh state replaces everything: every client gets it, then events
  * after it.  RESTART: the hub's seqs went backwards (its state was lost). */
 void edge_client_broadcast_state(struct edge *e, struct edge_frame *snap,

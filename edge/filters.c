@@ -273,10 +273,8 @@ edge_filter_reply(struct edge *e, uint64_t cookie, int add, const void *reply,
 	/* Answer the clients waiting, whether or not the hub took it (on
 	 * failure the next link-up registers it again). */
 	for (c = e->clients; c; c = c->next)
-		if (c->filter == fl && c->sub_pending) {
+		if (c->filter == fl && c->sub_pending)
 			reply_subscribed(e, c);
-			edge_client_filter_ready(e, c);
-		}
 }
 
 void

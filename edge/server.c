@@ -224,7 +224,6 @@ edge_server_open(struct edge *e, char *err, size_t errlen)
 				  : LLL_ERR,
 			  lws_log_emit);
 	e->listen_fd = -1;
-	e->logs_from = UINT64_MAX; /* no logs topic yet */
 	if (e->conf.reuseport && own_listener(e, err, errlen) != 0)
 		return -1;
 	memset(&e->retry, 0, sizeof(e->retry));
@@ -298,10 +297,8 @@ edge_server_run(struct edge *e, volatile int *stop)
 void
 edge_server_close(struct edge *e)
 {
-	if (e->ctx) {
-		lws_sul_cancel(&e->hold_sul);
+	if (e->ctx)
 		lws_context_destroy(e->ctx);
-	}
 	e->ctx = NULL;
 	if (e->listen_fd >= 0)
 		close(e->listen_fd);

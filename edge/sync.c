@@ -356,14 +356,8 @@ apply_pub(struct edge_sync *s, struct edge_in *in)
 		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd, SINCE_MAX);
 		return 0;
 	}
-	if (topic == WIRE_TOPIC_LOGS && s->logs_on) {
-		/* From the first logs message on, every log after its prev_l
-		 * that matched a hub filter reaches us: before it, the recent
-		 * buffer may lack logs. */
-		if (!s->l_synced)
-			s->e->logs_from = pl;
+	if (topic == WIRE_TOPIC_LOGS && s->logs_on)
 		s->l_synced = 1;
-	}
 	for (i = 0; i < n; i++)
 		if (forward_envelope(s, &r) != 0) {
 			s->e->m.bad_hub_msgs++;
@@ -840,7 +834,6 @@ edge_sync_logs(struct edge *e, int on)
 		return;
 	s->logs_on = on;
 	s->l_synced = 0;
-	s->e->logs_from = UINT64_MAX;
 	edge_link_topic(e->link, WIRE_TOPIC_LOGS, on);
 }
 

@@ -737,10 +737,8 @@ export class FlowhubClient {
 		const o = this.options;
 		this.pings = [];
 		this.setStatus('connected');
-		/* Order matters: the edge holds the live events after its greeting
-		 * until the first message other than a log subscription, so a
-		 * resume sent before anything else replays from exactly `since`;
-		 * subscribing first lets that replay include the logs. */
+		this.send({ type: 'identify_client', clientInfo: { name: o.name, page: o.page } });
+		/* subscribe before resuming, so that a replay may include logs */
 		if (this.desiredLogFilters)
 			this.send({ type: 'subscribe_logs', filters: this.desiredLogFilters });
 		if (this.model.connectionOpened()) {
@@ -750,7 +748,6 @@ export class FlowhubClient {
 				this.changed(this.model.resumeTimedOut());
 			}, o.resumeTimeoutMs);
 		}
-		this.send({ type: 'identify_client', clientInfo: { name: o.name, page: o.page } });
 		this.greetingTimer = setTimeout(() => {
 			this.greetingTimer = null;
 			this.requestInitialState();

@@ -431,8 +431,7 @@ describe('client', () => {
 		const ws = ScriptedSocket.all[0];
 		assert.equal(c.state.connectionStatus, 'connecting');
 		ws.open();
-		assert.deepEqual(ws.sent.find((m) => m.type === 'identify_client'), {
-			type: 'identify_client',
+		assert.deepEqual(ws.sent[0], { type: 'identify_client',
 			clientInfo: { name: 'ProgramDashboard', page: 'dashboard' } });
 		assert.equal(c.state.wsConnected, true);
 		ws.push(snapshot(3));
@@ -472,10 +471,8 @@ describe('client', () => {
 		t.mock.timers.tick(4000);
 		ws = ScriptedSocket.all.at(-1);
 		ws.open();
-		/* the resume goes before identify_client: the edge starts the
-		 * live stream at the first message that is not a subscription */
-		assert.deepEqual(ws.types(), ['subscribe_logs', 'resume', 'identify_client']);
-		assert.equal(ws.sent[1].since, 11);
+		assert.deepEqual(ws.types(), ['identify_client', 'subscribe_logs', 'resume']);
+		assert.equal(ws.sent[2].since, 11);
 		ws.push(snapshot(13));
 		ws.push(executed(12, 'a', 'failed'));
 		ws.push(started(13, 'b'));

@@ -71,10 +71,6 @@ async def main():
     await other.expect("initial_execution_state")
     c1 = await Client(URL, "c1").connect()
     await c1.expect("initial_execution_state")
-    # Like a dashboard: identify at once, which starts the live stream
-    # (a silent client waits up to a second, in case a resume follows).
-    await c1.send({"type": "identify_client",
-                   "clientInfo": {"name": "c1", "page": "test"}})
     await emit(150)
     await c1.drain(quiet=1.0)
     s1 = c1.last_seq
@@ -94,8 +90,6 @@ async def main():
     # 2. resume right away, while events flow (recent buffer or history)
     c3 = await Client(URL, "c3").connect()
     await c3.expect("initial_execution_state")
-    await c3.send({"type": "identify_client",
-                   "clientInfo": {"name": "c3", "page": "test"}})
     flow = asyncio.create_task(emit(300, 300))
     await asyncio.sleep(0.4)
     await c3.drain(quiet=0.05, limit=0.2)
