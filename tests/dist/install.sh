@@ -75,8 +75,10 @@ if cflags=$(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$root \
 	pkg-config --cflags shmring) &&
    libs=$(PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$root \
 	pkg-config --libs shmring); then
+	# A sanitizer build's library needs the sanitizer runtime linked in.
+	san=$(sed -n 's/^SAN_LDFLAGS = //p' "$top_builddir/Makefile")
 	# shellcheck disable=SC2086
-	if ${CC:-cc} $cflags -o "$d/use" "$d/use.c" $libs 2>"$d/cc.log" &&
+	if ${CC:-cc} $san $cflags -o "$d/use" "$d/use.c" $libs 2>"$d/cc.log" &&
 	   LD_LIBRARY_PATH=$libdir "$d/use" "/fhinst-$$"; then
 		ok "a program builds with pkg-config shmring and runs"
 	else
