@@ -184,7 +184,40 @@ def ratio(a, b):
     return a / b
 
 
-def section(S, info, cmdline, runs):
+def profile_section(rows):
+    """Where the time goes: the perf summary of each system's profile run."""
+    profs = [r for r in rows if r.get("scenario") == "profile" and r.get("profile")]
+    if not profs:
+        return []
+    L = []
+    rate = profs[0]["rate"]
+    L.append(f"### Where the time goes (1 client, {rate:,} events/s)")
+    L.append("")
+    L.append("`perf record -a -F 999` over the whole machine while the producer "
+             "runs (bench/perfsum.py groups the samples by process; a process's "
+             "NNG and lws threads count with it). Share = part of all CPU time "
+             "of the machine; µs/event = the process's CPU time per event "
+             "delivered; kernel = the part of it spent in the kernel (system "
+             "calls, TCP on loopback, wake-ups).")
+    L.append("")
+    L.append("| system | process | share of machine | CPU µs/event | kernel | top user-space symbols |")
+    L.append("|---|---|---:|---:|---:|---|")
+    for r in profs:
+        p = r["profile"]
+        for q in p["procs"]:
+            if q["share"] < 0.01:
+                continue
+            top = ", ".join(f"{s} {c * 100:.0f}%" for s, c in q["top"][:4]
+                            if s not in ("[unknown]", "?")) or "—"
+            if q["us_per_event"] is None:
+                top = "—"
+            L.append(f"| {r['system']} | {q['name']} | {q['share'] * 100:.1f}% | "
+                     f"{fmt(q['us_per_event'])} | {q['kernel'] * 100:.0f}% | {top} |")
+    L.append("")
+    return L
+
+
+def section(S, info, cmdline, runs, rows=()):
     L = []
     L.append("## End to end")
     L.append("")
@@ -296,6 +329,7 @@ def section(S, info, cmdline, runs):
                      f"{fmt(ratio(b['p50'], f['p50']), '×')} | "
                      f"{fmt(ratio(b['p99'], f['p99']), '×')} |")
     L.append("")
+    L.extend(profile_section(rows))
     idle = [(s, S.get((s, "idle"))) for s in ("flowhub", "baseline")]
     if any(r for _, r in idle):
         L.append("### Idle subscribed connections")
@@ -423,7 +457,7 @@ def main(argv):
             plotdir = rest[1]
         rest = rest[2:]
     S = summarise(rows)
-    text = section(S, info, cmdline, runs)
+    text = section(S, info, cmdline, runs, rows)
     if doc:
         write_doc(doc, text)
     else:

@@ -687,17 +687,32 @@ hub_rpc_open(struct hub_rpc **out, struct hub *h, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Every context's aio is stopped before the socket closes: once they are,
+ * no callback runs and none can start a new operation, so nng_close has
+ * nothing of ours left to wait for.  (NNG 1.5 has known hangs when a
+ * socket closes under contexts that are still busy.)
+ */
+void
+hub_rpc_stop(struct hub_rpc *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->nworkers; i++)
+		if (r->w[i].aio)
+			nng_aio_stop(r->w[i].aio);
+}
+
 void
 hub_rpc_close(struct hub_rpc *r)
 {
 	if (!r)
 		return;
+	hub_rpc_stop(r);
 	nng_close(r->sock);
 	for (int i = 0; i < r->nworkers; i++) {
-		if (r->w[i].aio) {
-			nng_aio_stop(r->w[i].aio);
+		if (r->w[i].aio)
 			nng_aio_free(r->w[i].aio);
-		}
 		mpbuf_free(&r->w[i].out);
 	}
 	pthread_mutex_destroy(&r->lock);
