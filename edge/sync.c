@@ -87,6 +87,7 @@ struct edge_sync {
 	struct edge_frame *pending_snap;
 	uint64_t last_refresh_ms, flowed;
 	uint64_t last_hb_ms, down_since_ms, last_retry_ms;
+	uint64_t last_hb_ok_ms; /* last heartbeat the hub answered */
 	uint64_t behind_fwd;   /* fwd when the hub was last seen ahead */
 	struct edge_in *ihead, *itail; /* taken from the link, not handled yet */
 	size_t ibytes;
@@ -473,7 +474,7 @@ on_hello(struct edge_sync *s, struct edge_in *in)
 	log_info("linked to hub (instance %" PRIx64 ", seq %" PRIu64 ")", inst,
 		 last);
 	s->linked = 1;
-	s->last_hb_ms = edge_now_ms();
+	s->last_hb_ms = s->last_hb_ok_ms = edge_now_ms();
 	if (!s->have_instance || inst != s->instance || was_down_long) {
 		s->instance = inst;
 		s->have_instance = 1;
@@ -500,9 +501,22 @@ on_heartbeat(struct edge_sync *s, struct edge_in *in)
 	if (inst != s->instance) {
 		log_info("hub restarted (instance %" PRIx64 ")", inst);
 		s->instance = inst;
+		s->last_hb_ok_ms = edge_now_ms();
 		edge_filter_reregister(s->e);
 		resync(s, last);
-	} else if (s->phase == P_LIVE && last > s->fwd) {
+		return;
+	}
+	if (edge_now_ms() - s->last_hb_ok_ms >= WIRE_EDGE_TIMEOUT_MS / 2) {
+		/* Silent for long enough (the edge was stopped, say) that the
+		 * hub may have dropped our filters: register them again, so
+		 * that the hub publishes their logs and resuming clients learn
+		 * from where the stream holds them again. */
+		log_info("no heartbeat answered for %" PRIu64 " ms: registering the log filters again",
+			 edge_now_ms() - s->last_hb_ok_ms);
+		edge_filter_reregister(s->e);
+	}
+	s->last_hb_ok_ms = edge_now_ms();
+	if (s->phase == P_LIVE && last > s->fwd) {
 		/* The hub is ahead.  Usually a message is in flight, or the
 		 * rest were logs that matched none of our filters; but if the
 		 * last PUB message was dropped no later one will reveal it.
