@@ -158,6 +158,8 @@ def summarise(rows):
             "max": m("latency_us.max"),
             "emitted_per_s": m("achieved_per_s", e),
             "emitted": m("emitted", e),
+            "emit_p50_us": (lambda v: v / 1000.0 if v is not None else None)(m("emit_ns.p50", e)),
+            "emit_p99_us": (lambda v: v / 1000.0 if v is not None else None)(m("emit_ns.p99", e)),
             "full": total("full", e),
             "min_events": m("per_client_events.min"),
             "gaps": total("seq.gaps"),
@@ -279,8 +281,8 @@ def section(S, info, cmdline, runs, rows=()):
     L.append("### Fixed rates")
     L.append("")
     L.append("| scenario | system | delivered msg/s | emitted ev/s | p50 ms | p99 ms | "
-             "p99.9 ms | max ms | seq gaps (missing) / dup / reorder / resync | closed / failed |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---|---|")
+             "p99.9 ms | max ms | emit call p50 / p99 µs | seq gaps (missing) / dup / reorder / resync | closed / failed |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for sc, title in SCENARIOS:
         if sc not in FIXED:
             continue
@@ -291,11 +293,15 @@ def section(S, info, cmdline, runs, rows=()):
             L.append(f"| {title} | {sysname} | {fmt(r['delivered'])} | "
                      f"{fmt(r['emitted_per_s'])} | {fmt(ms(r['p50']))} | "
                      f"{fmt(ms(r['p99']))} | {fmt(ms(r['p999']))} | {fmt(ms(r['max']))} | "
+                     f"{fmt(r['emit_p50_us'])} / {fmt(r['emit_p99_us'])} | "
                      f"{r['gaps']} ({r['missing']}) / {r['dups']} / {r['reorders']} / {r['resyncs']} | "
                      f"{r['closed']} / {r['failed']} |")
     L.append("")
     L.append("Delivered = event messages received by all clients together per "
-             "second, from the first to the last one. Emitted = events the "
+             "second, from the first to the last one. Emit call = how long the "
+             "producer's emit took (flowhub: the shmring_emit_* call, a futex "
+             "wake included when the hub was asleep; baseline: the write(2) of "
+             "the JSON line into node's stdin). Emitted = events the "
              "producer got into the ring (flowhub) or the pipe (baseline) per "
              "second; the baseline's pipe pushes back when node falls behind, "
              "so it may emit less than asked. The seq column adds up all runs "
