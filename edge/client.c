@@ -6,7 +6,9 @@
  * bytes (plus what lws still holds of its last partial write) or message
  * count pass the limit is closed with 1013 and its queue is released at
  * once, so a client that never reads costs at most the limit.  Writes
- * happen only in LWS_CALLBACK_SERVER_WRITEABLE, one frame per callback.
+ * happen in LWS_CALLBACK_SERVER_WRITEABLE, one lws_write per callback,
+ * except that events forwarded by a drain of the hub's inbox are written
+ * when that drain ends (edge_client_flush).
  *
  * Stream position: queued_seq is the last event seq queued; a broadcast
  * frame reaches the client only when its seq is larger, which makes every
@@ -133,6 +135,7 @@ ip_put(struct edge *e, struct edge_ipcount *ip)
 
 /* ---- queue ------------------------------------------------------------ */
 
+
 void
 edge_client_close(struct edge_client *c, int code, const char *reason)
 {
@@ -148,8 +151,11 @@ edge_client_close(struct edge_client *c, int code, const char *reason)
 	}
 }
 
-void
-edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
+/* Queue F; ARM asks for a WRITEABLE callback when the queue was empty
+ * (the broadcast passes 0 when it is about to write the frame itself). */
+static void
+queue_frame(struct edge *e, struct edge_client *c, struct edge_frame *f,
+	    int arm)
 {
 	int rc;
 
@@ -157,7 +163,7 @@ edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
 		return;
 	rc = edge_fq_push(&c->q, f, c->partial);
 	if (rc == 0) {
-		if (c->q.n == 1)
+		if (c->q.n == 1 && arm)
 			lws_callback_on_writable(c->wsi);
 		return;
 	}
@@ -175,15 +181,28 @@ edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
 	}
 }
 
+void
+edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
+{
+	queue_frame(e, c, f, 1);
+}
+
 static void
-push_event(struct edge *e, struct edge_client *c, struct edge_frame *f)
+queue_event(struct edge *e, struct edge_client *c, struct edge_frame *f,
+	    int arm)
 {
 	if (f->seq <= c->queued_seq)
 		return;
 	if (f->kind == EDGE_FRAME_LOG && !edge_filter_match(c, f))
 		return;
 	c->queued_seq = f->seq;
-	edge_client_push(e, c, f);
+	queue_frame(e, c, f, arm);
+}
+
+static void
+push_event(struct edge *e, struct edge_client *c, struct edge_frame *f)
+{
+	queue_event(e, c, f, 1);
 }
 
 static void
@@ -310,7 +329,9 @@ edge_client_broadcast(struct edge *e, struct edge_frame *f)
 		if (c->resuming || c->close_code)
 			continue;
 		before = (unsigned)c->q.n;
-		push_event(e, c, f);
+		/* Inside a drain, an idle client is not armed for WRITEABLE:
+		 * edge_client_flush writes to it when the drain ends. */
+		queue_event(e, c, f, !(e->defer_writes && before == 0));
 		if (c->q.n > before)
 			n++;
 	}
@@ -990,4 +1011,45 @@ edge_client_writeable(struct edge *e, struct edge_client *c)
 	else
 		edge_fq_shrink(&c->q); /* a burst's array is not kept */
 	return 0;
+}
+
+/* Write C's queue outside a WRITEABLE callback (still on the service
+ * thread).  A failed write cannot close the connection by a return value
+ * here, so lws is asked to close it on its next turn. */
+static void
+write_now(struct edge *e, struct edge_client *c)
+{
+	if (edge_client_writeable(e, c) < 0)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND,
+				LWS_TO_KILL_ASYNC);
+}
+
+/*
+ * The end of a drain of the hub's inbox: every client with something
+ * queued and nothing held back by lws gets its queue written now, in one
+ * lws_write as in the WRITEABLE callback, instead of on the next turn of
+ * the loop.  That turn is one more poll() over every descriptor and one
+ * callback per client, most of what the last of a hundred clients waited
+ * for (doc/performance.md has the figures).  Writing after the drain and
+ * not per event keeps the batching: events that arrived together still
+ * leave in one send per client.  It is the same write on the same thread;
+ * lws 4.1 keeps what the socket does not take (lws_issue_raw appends it
+ * to the connection's buflist and asks for WRITEABLE itself), and a client
+ * that still has such a remainder, or is closing or replaying, is left to
+ * WRITEABLE as before.
+ */
+void
+edge_client_flush(struct edge *e)
+{
+	struct edge_client *c;
+
+	for (c = e->clients; c; c = c->next) {
+		if (c->q.n == 0 || c->wsi == NULL)
+			continue;
+		if (c->close_code || c->resuming || c->resume_wait ||
+		    lws_partial_buffered(c->wsi))
+			lws_callback_on_writable(c->wsi);
+		else
+			write_now(e, c);
+	}
 }

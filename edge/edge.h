@@ -136,6 +136,7 @@ struct edge {
 	struct edge_metrics m;
 	uint64_t start_ms;
 	int stopping;
+	int defer_writes;            /* in a drain: see edge_client_flush */
 	int listen_fd;               /* own listener (--reuseport), or -1 */
 	lws_retry_bo_t retry;
 	char www_real[PATH_MAX];
@@ -162,8 +163,11 @@ void edge_client_push(struct edge *e, struct edge_client *c,
 		      struct edge_frame *f);
 /* Close C with CODE at its next writeable callback. */
 void edge_client_close(struct edge_client *c, int code, const char *reason);
-/* A forwarded event (or log) frame: to every client that should get it. */
+/* A forwarded event (or log) frame: to every client that should get it.
+ * With e->defer_writes set, idle clients wait for edge_client_flush. */
 void edge_client_broadcast(struct edge *e, struct edge_frame *f);
+/* Write every client's queue that lws can take now (end of a drain). */
+void edge_client_flush(struct edge *e);
 /* A fresh state replaces everything: every client gets it, then events
  * after it.  RESTART: the hub's seqs went backwards (its state was lost). */
 void edge_client_broadcast_state(struct edge *e, struct edge_frame *snap,

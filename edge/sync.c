@@ -728,6 +728,7 @@ edge_sync_drain(struct edge *e)
 	 * next turn, after the writes. */
 	start = e->m.hub_events;
 	start_bytes = e->m.hub_bytes;
+	e->defer_writes = 1;
 	/* Always take the head: handling a reply may put buffered messages
 	 * back in front (apply_buffered). */
 	for (;;) {
@@ -769,6 +770,9 @@ edge_sync_drain(struct edge *e)
 		}
 		edge_link_in_free(in);
 	}
+	e->defer_writes = 0;
+	if (e->m.hub_events != start)
+		edge_client_flush(e);
 	e->m.inbox_dropped = edge_link_dropped(e->link) + s->iq_dropped;
 }
 

@@ -8,6 +8,7 @@ TESTS += \
 	%reldir%/e2e/edge_resume.sh \
 	%reldir%/e2e/edge_since.sh \
 	%reldir%/e2e/edge_slow.sh \
+	%reldir%/e2e/edge_pause.sh \
 	%reldir%/e2e/edge_hubrestart.sh \
 	%reldir%/e2e/edge_options.sh
 EXTRA_DIST += \
@@ -18,6 +19,7 @@ EXTRA_DIST += \
 	%reldir%/e2e/edge_resume.sh %reldir%/e2e/edge_resume.py \
 	%reldir%/e2e/edge_since.sh %reldir%/e2e/edge_since.py \
 	%reldir%/e2e/edge_slow.sh %reldir%/e2e/edge_slow.py \
+	%reldir%/e2e/edge_pause.sh %reldir%/e2e/edge_pause.py \
 	%reldir%/e2e/edge_hubrestart.sh %reldir%/e2e/edge_hubrestart.py \
 	%reldir%/e2e/edge_options.sh %reldir%/e2e/edge_options.py \
 	%reldir%/e2e/lib/edgelib.sh %reldir%/e2e/lib/edgeclient.py \
