@@ -51,9 +51,10 @@ edge_of(struct lws *wsi)
  * readable, and each connection's handshake clock (timeout_secs) starts
  * at accept.  When clients arrive faster than the edge can answer their
  * upgrades (a burst of reconnects on a busy machine), connections then
- * queue inside the edge until their clock runs out and lws drops them:
- * 1 438 of 15 000 connects failed that way with the edge held to a fifth
- * of a CPU (measured, doc/performance.md).  So at most HS_MAX
+ * queue inside the edge until their clock runs out and lws drops them,
+ * after the work of accepting them was spent: with the edge held to a
+ * tenth of a CPU, 37 of 15 000 clients got in (measured,
+ * doc/performance.md).  So at most HS_MAX
  * connections may be in their HTTP handshake at once (counted by their
  * header tables, lwsmem.c); past that the listener is taken out of the
  * poll set and the rest wait in the kernel's backlog, or retry their
