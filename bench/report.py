@@ -158,6 +158,8 @@ def summarise(rows):
             "max": m("latency_us.max"),
             "emitted_per_s": m("achieved_per_s", e),
             "emitted": m("emitted", e),
+            "emit_p50_us": (lambda v: v / 1000.0 if v is not None else None)(m("emit_ns.p50", e)),
+            "emit_p99_us": (lambda v: v / 1000.0 if v is not None else None)(m("emit_ns.p99", e)),
             "full": total("full", e),
             "min_events": m("per_client_events.min"),
             "gaps": total("seq.gaps"),
@@ -184,7 +186,40 @@ def ratio(a, b):
     return a / b
 
 
-def section(S, info, cmdline, runs):
+def profile_section(rows):
+    """Where the time goes: the perf summary of each system's profile run."""
+    profs = [r for r in rows if r.get("scenario") == "profile" and r.get("profile")]
+    if not profs:
+        return []
+    L = []
+    rate = profs[0]["rate"]
+    L.append(f"### Where the time goes (1 client, {rate:,} events/s)")
+    L.append("")
+    L.append("`perf record -a -F 999` over the whole machine while the producer "
+             "runs (bench/perfsum.py groups the samples by process; a process's "
+             "NNG and lws threads count with it). Share = part of all CPU time "
+             "of the machine; µs/event = the process's CPU time per event "
+             "delivered; kernel = the part of it spent in the kernel (system "
+             "calls, TCP on loopback, wake-ups).")
+    L.append("")
+    L.append("| system | process | share of machine | CPU µs/event | kernel | top user-space symbols |")
+    L.append("|---|---|---:|---:|---:|---|")
+    for r in profs:
+        p = r["profile"]
+        for q in p["procs"]:
+            if q["share"] < 0.01:
+                continue
+            top = ", ".join(f"{s} {c * 100:.0f}%" for s, c in q["top"][:4]
+                            if s not in ("[unknown]", "?")) or "—"
+            if q["us_per_event"] is None:
+                top = "—"
+            L.append(f"| {r['system']} | {q['name']} | {q['share'] * 100:.1f}% | "
+                     f"{fmt(q['us_per_event'])} | {q['kernel'] * 100:.0f}% | {top} |")
+    L.append("")
+    return L
+
+
+def section(S, info, cmdline, runs, rows=()):
     L = []
     L.append("## End to end")
     L.append("")
@@ -246,8 +281,8 @@ def section(S, info, cmdline, runs):
     L.append("### Fixed rates")
     L.append("")
     L.append("| scenario | system | delivered msg/s | emitted ev/s | p50 ms | p99 ms | "
-             "p99.9 ms | max ms | seq gaps (missing) / dup / reorder / resync | closed / failed |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---|---|")
+             "p99.9 ms | max ms | emit call p50 / p99 µs | seq gaps (missing) / dup / reorder / resync | closed / failed |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for sc, title in SCENARIOS:
         if sc not in FIXED:
             continue
@@ -258,11 +293,15 @@ def section(S, info, cmdline, runs):
             L.append(f"| {title} | {sysname} | {fmt(r['delivered'])} | "
                      f"{fmt(r['emitted_per_s'])} | {fmt(ms(r['p50']))} | "
                      f"{fmt(ms(r['p99']))} | {fmt(ms(r['p999']))} | {fmt(ms(r['max']))} | "
+                     f"{fmt(r['emit_p50_us'])} / {fmt(r['emit_p99_us'])} | "
                      f"{r['gaps']} ({r['missing']}) / {r['dups']} / {r['reorders']} / {r['resyncs']} | "
                      f"{r['closed']} / {r['failed']} |")
     L.append("")
     L.append("Delivered = event messages received by all clients together per "
-             "second, from the first to the last one. Emitted = events the "
+             "second, from the first to the last one. Emit call = how long the "
+             "producer's emit took (flowhub: the shmring_emit_* call, a futex "
+             "wake included when the hub was asleep; baseline: the write(2) of "
+             "the JSON line into node's stdin). Emitted = events the "
              "producer got into the ring (flowhub) or the pipe (baseline) per "
              "second; the baseline's pipe pushes back when node falls behind, "
              "so it may emit less than asked. The seq column adds up all runs "
@@ -296,6 +335,7 @@ def section(S, info, cmdline, runs):
                      f"{fmt(ratio(b['p50'], f['p50']), '×')} | "
                      f"{fmt(ratio(b['p99'], f['p99']), '×')} |")
     L.append("")
+    L.extend(profile_section(rows))
     idle = [(s, S.get((s, "idle"))) for s in ("flowhub", "baseline")]
     if any(r for _, r in idle):
         L.append("### Idle subscribed connections")
@@ -423,7 +463,7 @@ def main(argv):
             plotdir = rest[1]
         rest = rest[2:]
     S = summarise(rows)
-    text = section(S, info, cmdline, runs)
+    text = section(S, info, cmdline, runs, rows)
     if doc:
         write_doc(doc, text)
     else:

@@ -349,6 +349,22 @@ fh_ts_format_iso(int64_t ms, char *buf, size_t size)
 
 /* ---- JSON -> ring payload ------------------------------------------------ */
 
+/* Fill ERR (when given) with the field and the formatted message. */
+static void
+set_error(struct fh_event_error *err, const char *field, const char *fmt,
+	  va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void
+set_error(struct fh_event_error *err, const char *field, const char *fmt,
+	  va_list ap)
+{
+	if (err == NULL)
+		return;
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+}
+
+/* A JSON line that is not a valid event: -EINVAL. */
 static int
 fail(struct fh_event_error *err, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -358,13 +374,9 @@ fail(struct fh_event_error *err, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-		snprintf(err->field, sizeof(err->field), "%s",
-			 field ? field : "");
-	}
+	va_start(ap, fmt);
+	set_error(err, field, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 
@@ -647,13 +659,9 @@ bad(struct fh_event_error *err, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-		snprintf(err->field, sizeof(err->field), "%s",
-			 field ? field : "");
-	}
+	va_start(ap, fmt);
+	set_error(err, field, fmt, ap);
+	va_end(ap);
 	return -EBADMSG;
 }
 

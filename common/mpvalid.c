@@ -18,20 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mphead.h"
 #include "mpvalid.h"
-
-static uint32_t
-be16(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
 
 static int
 walk(const void *buf, size_t len, unsigned max_depth, int json,
@@ -50,11 +38,8 @@ walk(const void *buf, size_t len, unsigned max_depth, int json,
 	stack[0] = 1;
 	ismap[0] = 0;
 	for (;;) {
-		uint8_t b;
-		size_t hdr = 1;    /* header bytes, including b */
-		uint64_t skip = 0; /* payload bytes after the header */
-		uint64_t elems = 0;
-		int container = 0, iskey, isstr;
+		struct mp_head h;
+		int iskey;
 
 		while (stack[sp] == 0) {
 			if (sp == 0)
@@ -63,88 +48,28 @@ walk(const void *buf, size_t len, unsigned max_depth, int json,
 		}
 		iskey = ismap[sp] && stack[sp] % 2 == 0;
 		stack[sp]--;
-		if (off >= len)
+		if (mp_head(p + off, len - off, &h) < 0)
 			return -EBADMSG;
-		b = p[off];
-		isstr = (b >= 0xa0 && b <= 0xbf) || (b >= 0xd9 && b <= 0xdb);
-		if (json && iskey && !isstr)
+		if (json && iskey && h.kind != MP_STR)
 			return -EBADMSG;
-		if (json && ((b >= 0xc4 && b <= 0xc9) || (b >= 0xd4 && b <= 0xd8)))
-			return -EBADMSG; /* bin and ext have no JSON form */
-		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 ||
-		    b == 0xc3) {
-			/* fixint, nil, bool: the byte is the object */
-		} else if (b <= 0x8f) {
-			container = 1;
-			elems = 2u * (b & 0x0f);
-		} else if (b <= 0x9f) {
-			container = 1;
-			elems = b & 0x0f;
-		} else if (b <= 0xbf) {
-			skip = b & 0x1f;
-		} else {
-			/* sized headers: LEN-OF-LEN bytes follow b */
-			size_t ll = 0;
-			uint64_t n = 0;
-
-			switch (b) {
-			case 0xc1:
-				return -EBADMSG;
-			case 0xc4: case 0xd9: ll = 1; break; /* bin8, str8 */
-			case 0xc5: case 0xda: ll = 2; break; /* bin16, str16 */
-			case 0xc6: case 0xdb: ll = 4; break; /* bin32, str32 */
-			case 0xc7: ll = 1; hdr++; break;     /* ext8 + type */
-			case 0xc8: ll = 2; hdr++; break;     /* ext16 + type */
-			case 0xc9: ll = 4; hdr++; break;     /* ext32 + type */
-			case 0xca: skip = 4; break;          /* float32 */
-			case 0xcb: skip = 8; break;          /* float64 */
-			case 0xcc: case 0xd0: skip = 1; break;
-			case 0xcd: case 0xd1: skip = 2; break;
-			case 0xce: case 0xd2: skip = 4; break;
-			case 0xcf: case 0xd3: skip = 8; break;
-			case 0xd4: skip = 2; break; /* fixext1: type + 1 */
-			case 0xd5: skip = 3; break;
-			case 0xd6: skip = 5; break;
-			case 0xd7: skip = 9; break;
-			case 0xd8: skip = 17; break;
-			case 0xdc: case 0xde: ll = 2; container = 1; break;
-			case 0xdd: case 0xdf: ll = 4; container = 1; break;
-			default:
-				return -EBADMSG; /* unreachable: all bytes covered */
-			}
-			if (ll > 0) {
-				if (len - off < 1 + ll)
-					return -EBADMSG;
-				n = ll == 1 ? p[off + 1] :
-				    ll == 2 ? be16(p + off + 1) :
-					      be32(p + off + 1);
-				hdr += ll;
-				if (container)
-					elems = (b == 0xde || b == 0xdf) ? 2 * n
-									 : n;
-				else
-					skip = n;
-			}
-		}
-		if (len - off < hdr)
+		if (json && (h.kind == MP_BIN || h.kind == MP_EXT))
+			return -EBADMSG; /* no JSON form */
+		if ((uint64_t)h.hdr + h.body > len - off)
 			return -EBADMSG;
-		off += hdr;
-		if (skip > len - off)
+		off += h.hdr;
+		if (json && h.kind == MP_STR && !mp_utf8_valid(p + off, h.body))
 			return -EBADMSG;
-		if (json && isstr && !mp_utf8_valid(p + off, (size_t)skip))
-			return -EBADMSG;
-		off += (size_t)skip;
-		if (container) {
+		off += h.body;
+		if (h.kind == MP_ARRAY || h.kind == MP_MAP) {
 			if (sp + 1 > max_depth)
 				return -ELOOP;
 			/* Each element takes at least one byte. */
-			if (elems > len - off)
+			if (h.count > len - off)
 				return -EBADMSG;
-			if (elems > 0) {
+			if (h.count > 0) {
 				sp++;
-				stack[sp] = elems;
-				ismap[sp] = (b & 0xf0) == 0x80 || b == 0xde ||
-					    b == 0xdf;
+				stack[sp] = h.count;
+				ismap[sp] = h.kind == MP_MAP;
 			}
 		}
 	}

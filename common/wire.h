@@ -27,11 +27,14 @@
  *   ["since", S, max]            -> ["ok", [envelope...], more(bool)]
  *                                 | ["too_old", oldest_retained_seq]
  *   ["filter_add", edge_id, levels|nil, tag|nil, module|nil]
- *                                -> ["ok", filter_id]
+ *                                -> ["ok", filter_id, head_seq]
  *   ["filter_del", edge_id, filter_id] -> ["ok"]
  *   ["hw", component, status, details_map] -> ["ok", seq]
  *   ["status"]                   -> ["ok", counters_map]  (flowhub --status)
  *   any failure                  -> ["error", code, message]
+ * head_seq is the hub's last seq when the filter was registered: every
+ * log with a larger seq that the filter matches is published on topic L
+ * (hubs before it answered ["ok", filter_id]; edges read it as optional).
  * state_map is the PROTOCOL §3 object (seq included).  hub_instance
  * changes when the hub restarts: an edge then re-registers its filters.
  * Filters of an edge that sends no heartbeat for WIRE_EDGE_TIMEOUT_MS

@@ -6,16 +6,32 @@
  * bytes (plus what lws still holds of its last partial write) or message
  * count pass the limit is closed with 1013 and its queue is released at
  * once, so a client that never reads costs at most the limit.  Writes
- * happen only in LWS_CALLBACK_SERVER_WRITEABLE, one frame per callback.
+ * happen in LWS_CALLBACK_SERVER_WRITEABLE, one lws_write per callback,
+ * except that events forwarded by a drain of the hub's inbox are written
+ * when that drain ends (edge_client_flush).
  *
  * Stream position: queued_seq is the last event seq queued; a broadcast
  * frame reaches the client only when its seq is larger, which makes every
  * client's stream strictly increasing even when states, history replies
- * and live events meet.  A resume first throws away queued but unsent
- * events, then replays from max(since, last written) out of the recent
- * buffer or, when that does not reach back far enough, out of the hub's
- * history; live events for that client are held back meanwhile (they are
- * in the recent buffer, which the replay ends with).
+ * and live events meet.
+ *
+ * Resume.  A client says where it stands either on the upgrade URL
+ * (/ws/flow?since=S&logs=FILTERS: no greeting state at all, its filter is
+ * subscribed at once) or, as the original front end does, in band with
+ * {"type":"resume"} after its greeting (then unsent events are thrown
+ * away and the replay starts from max(since, last written)).  Either way
+ * the replay comes out of the recent buffer when that holds everything
+ * the client lacks, or else out of the hub's history, in parts paced by
+ * the client's queue; live events for the client are held back meanwhile
+ * (they are in the recent buffer, which the replay ends with).  The
+ * recent buffer is enough only from where it is complete for the
+ * client's log filter (filters.c): until the hub has confirmed the filter,
+ * and while the client's position is before the seq the confirmation
+ * reported, the replay stays with the history, polling it once it has
+ * caught up.  A client resuming from the URL while the edge has no hub
+ * link yet (it has just started) waits for it, up to LINK_WAIT_MS, rather
+ * than being handed an empty state; after that it gets the state, or a
+ * 1013 close when the edge has none.
  */
 #include "config.h"
 
@@ -40,6 +56,16 @@
 #define CLOSE_LINGER_MS 2000
 #define EDGE_BATCH_BYTES (16u << 10) /* most bytes one write carries: lws
 				      * may hold that much per client */
+#define LINK_WAIT_MS 5000  /* a resuming client waits this long for the hub */
+#define RESUME_POLL_MS 100 /* how often a waiting resume looks again */
+
+/* c->resuming: why the client is not live yet */
+enum {
+	RESUME_NONE,
+	RESUME_HISTORY, /* a history request is in flight (or paced) */
+	RESUME_LINK,    /* waiting for the hub link */
+	RESUME_FILTER,  /* history caught up; waiting for the filter */
+};
 
 struct edge_ipcount {
 	struct edge_ipcount *next;
@@ -127,6 +153,7 @@ edge_client_id(const struct edge *e, const struct edge_client *c, char *buf,
 
 /* ---- queue ------------------------------------------------------------ */
 
+
 void
 edge_client_close(struct edge_client *c, int code, const char *reason)
 {
@@ -142,8 +169,11 @@ edge_client_close(struct edge_client *c, int code, const char *reason)
 	}
 }
 
-void
-edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
+/* Queue F; ARM asks for a WRITEABLE callback when the queue was empty
+ * (the broadcast passes 0 when it is about to write the frame itself). */
+static void
+queue_frame(struct edge *e, struct edge_client *c, struct edge_frame *f,
+	    int arm)
 {
 	int rc;
 
@@ -151,7 +181,7 @@ edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
 		return;
 	rc = edge_fq_push(&c->q, f, c->partial);
 	if (rc == 0) {
-		if (c->q.n == 1)
+		if (c->q.n == 1 && arm)
 			lws_callback_on_writable(c->wsi);
 		return;
 	}
@@ -172,15 +202,28 @@ edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
 	}
 }
 
+void
+edge_client_push(struct edge *e, struct edge_client *c, struct edge_frame *f)
+{
+	queue_frame(e, c, f, 1);
+}
+
 static void
-push_event(struct edge *e, struct edge_client *c, struct edge_frame *f)
+queue_event(struct edge *e, struct edge_client *c, struct edge_frame *f,
+	    int arm)
 {
 	if (f->seq <= c->queued_seq)
 		return;
 	if (f->kind == EDGE_FRAME_LOG && !edge_filter_match(c, f))
 		return;
 	c->queued_seq = f->seq;
-	edge_client_push(e, c, f);
+	queue_frame(e, c, f, arm);
+}
+
+static void
+push_event(struct edge *e, struct edge_client *c, struct edge_frame *f)
+{
+	queue_event(e, c, f, 1);
 }
 
 static void
@@ -246,8 +289,9 @@ edge_client_send_state(struct edge *e, struct edge_client *c)
 {
 	struct edge_recent *r = &e->recent;
 
-	c->resuming = 0;
+	c->resuming = RESUME_NONE;
 	c->resume_wait = 0;
+	c->resume_deadline_ms = 0;
 	if (r->snap == NULL) {
 		struct edge_buf b;
 		char ts[32];
@@ -277,6 +321,14 @@ edge_client_broadcast_state(struct edge *e, struct edge_frame *snap,
 
 	(void)snap;
 	for (c = e->clients; c; c = c->next) {
+		if (!restart && c->resuming != RESUME_NONE && !c->close_code) {
+			/* A resume goes on from the hub's history, which this
+			 * new start of the edge's own stream does not change;
+			 * one that waited for the link can start now. */
+			if (c->resuming == RESUME_LINK)
+				lws_set_timer_usecs(c->wsi, 1);
+			continue;
+		}
 		drop_unsent_events(c);
 		c->queued_seq = 0;
 		/* A hub that lost its history restarts the seq space lower:
@@ -298,7 +350,9 @@ edge_client_broadcast(struct edge *e, struct edge_frame *f)
 		if (c->resuming || c->close_code)
 			continue;
 		before = (unsigned)c->q.n;
-		push_event(e, c, f);
+		/* Inside a drain, an idle client is not armed for WRITEABLE:
+		 * edge_client_flush writes to it when the drain ends. */
+		queue_event(e, c, f, !(e->defer_writes && before == 0));
 		if (c->q.n > before)
 			n++;
 	}
@@ -323,33 +377,106 @@ edge_client_by_serial(struct edge *e, uint64_t serial)
 
 /* ---- resume ----------------------------------------------------------- */
 
+/* Can C, which has every seq <= POS, go on from the recent buffer (from
+ * frame *idx on) and the live stream? */
+static int
+can_go_live(struct edge *e, struct edge_client *c, uint64_t pos, size_t *idx)
+{
+	uint64_t from;
+
+	if (!edge_recent_covers(&e->recent, pos, idx))
+		return 0;
+	return edge_filter_complete(c, &from) && pos >= from;
+}
+
+static void
+go_live(struct edge *e, struct edge_client *c, size_t idx)
+{
+	uint64_t pos = c->resume_pos;
+
+	c->resuming = RESUME_NONE;
+	c->resume_wait = 0;
+	c->resume_deadline_ms = 0;
+	queue_recent(e, c, idx);
+	if (c->queued_seq < pos)
+		c->queued_seq = pos;
+}
+
+/* The resume cannot go on: the state instead, or with no state to give a
+ * client that came to resume, 1013 (it comes back with its position). */
+static void
+resume_fallback(struct edge *e, struct edge_client *c)
+{
+	drop_unsent_events(c);
+	if (e->recent.snap == NULL && c->resume_deadline_ms != 0) {
+		c->resuming = RESUME_NONE;
+		edge_client_close(c, 1013, "hub unavailable, try again later");
+		return;
+	}
+	edge_client_send_state(e, c);
+}
+
+static void
+resume_wait_link(struct edge *e, struct edge_client *c)
+{
+	uint64_t now = edge_now_ms();
+
+	if (c->resume_deadline_ms == 0)
+		c->resume_deadline_ms = now + LINK_WAIT_MS;
+	if (now >= c->resume_deadline_ms) {
+		resume_fallback(e, c);
+		return;
+	}
+	c->resuming = RESUME_LINK;
+	lws_set_timer_usecs(c->wsi, RESUME_POLL_MS * LWS_US_PER_MS);
+}
+
+/* Go on from FROM: C has every seq <= FROM and nothing after it queued. */
+static void
+resume_at(struct edge *e, struct edge_client *c, uint64_t from)
+{
+	size_t idx;
+
+	c->resume_pos = from;
+	c->resume_wait = 0;
+	if (can_go_live(e, c, from, &idx)) {
+		go_live(e, c, idx);
+		return;
+	}
+	if (edge_sync_linked(e)) {
+		if (edge_sync_request_since(e, c->serial, from) == 0) {
+			c->resuming = RESUME_HISTORY;
+			return;
+		}
+		resume_fallback(e, c);
+		return;
+	}
+	if (c->resume_deadline_ms != 0) {
+		resume_wait_link(e, c);
+		return;
+	}
+	/* Neither here nor reachable: the client starts from the state. */
+	resume_fallback(e, c);
+}
+
+/* In-band resume, after the greeting: unsent events go, and the replay
+ * starts after what the client has or was written. */
 static void
 resume(struct edge *e, struct edge_client *c, uint64_t since)
 {
 	uint64_t from = since > c->written_seq ? since : c->written_seq;
-	size_t idx;
 
 	drop_unsent_events(c);
 	c->queued_seq = from;
-	c->resume_wait = 0;
-	if (edge_recent_covers(&e->recent, from, &idx) ||
-	    (e->recent.snap && from >= edge_sync_fwd(e))) {
-		if (!edge_recent_covers(&e->recent, from, &idx))
-			idx = e->recent.frames.n;
-		c->resuming = 0;
-		queue_recent(e, c, idx);
-		if (c->queued_seq < from)
-			c->queued_seq = from;
-		return;
-	}
-	if (edge_sync_linked(e) &&
-	    edge_sync_request_since(e, c->serial, from) == 0) {
-		c->resuming = 1;
-		c->resume_pos = from;
-		return;
-	}
-	/* Neither here nor reachable: the client starts from the state. */
-	edge_client_send_state(e, c);
+	c->resume_deadline_ms = 0;
+	resume_at(e, c, from);
+}
+
+void
+edge_client_filter_confirmed(struct edge *e, struct edge_client *c)
+{
+	if (c->resuming == RESUME_FILTER && !c->close_code)
+		resume_at(e, c, c->resume_pos);
 }
 
 void
@@ -363,10 +490,14 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 	size_t idx;
 	int more = 0;
 
-	if (c == NULL || !c->resuming)
+	if (c == NULL || c->resuming != RESUME_HISTORY || c->close_code)
 		return;
-	if (failed)
-		goto fallback;
+	if (failed) {
+		/* No answer (the link went, or the hub is swamped): the
+		 * client keeps its place and tries again for a while. */
+		resume_wait_link(e, c);
+		return;
+	}
 	edge_mpr_init(&r, rep, len);
 	if (edge_mpr_array(&r, &n) != 0 || n < 2 || edge_mpr_str_eq(&r, "ok") != 1 ||
 	    edge_mpr_array(&r, &k) != 0)
@@ -375,7 +506,7 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 		struct edge_env env;
 		struct edge_frame *f;
 
-		if (edge_recent_covers(&e->recent, c->resume_pos, &idx))
+		if (can_go_live(e, c, c->resume_pos, &idx))
 			break;
 		if (edge_env_read(&r, &env) != 0)
 			goto fallback;
@@ -399,9 +530,8 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 	}
 	if (i == k && edge_mpr_next(&r, &v) == 0 && v.type == EDGE_MPT_BOOL)
 		more = v.b;
-	if (edge_recent_covers(&e->recent, c->resume_pos, &idx)) {
-		c->resuming = 0;
-		queue_recent(e, c, idx);
+	if (can_go_live(e, c, c->resume_pos, &idx)) {
+		go_live(e, c, idx);
 		return;
 	}
 	if (more && k > 0) {
@@ -413,10 +543,35 @@ edge_client_resume_reply(struct edge *e, uint64_t serial, const void *rep,
 		}
 		if (edge_sync_request_since(e, c->serial, c->resume_pos) == 0)
 			return;
+		goto fallback;
+	}
+	if (edge_recent_covers(&e->recent, c->resume_pos, &idx)) {
+		/* Caught up with the hub, but the recent buffer is not yet
+		 * complete for the client's logs: look again shortly (or as
+		 * soon as the filter is confirmed). */
+		c->resuming = RESUME_FILTER;
+		lws_set_timer_usecs(c->wsi, RESUME_POLL_MS * LWS_US_PER_MS);
+		return;
 	}
 fallback:
-	drop_unsent_events(c);
-	edge_client_send_state(e, c);
+	resume_fallback(e, c);
+}
+
+/* A client that gave its position on the upgrade URL. */
+static void
+resume_from_url(struct edge *e, struct edge_client *c,
+		const struct edge_resume_args *a)
+{
+	log_debug("client %s resumes after seq %" PRIu64 "%s", edge_client_addr(c), a->since,
+		  a->has_logs ? " with logs" : "");
+	if (a->has_logs && edge_filter_subscribe(e, c, &a->logs) != 0) {
+		edge_client_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+				  "out of memory");
+		return;
+	}
+	c->queued_seq = a->since;
+	c->resume_deadline_ms = edge_now_ms() + LINK_WAIT_MS;
+	resume_at(e, c, a->since);
 }
 
 /* ---- commands --------------------------------------------------------- */
@@ -572,7 +727,8 @@ edge_client_has_token(struct lws *wsi, const char *want)
 int
 edge_client_established(struct edge *e, struct edge_client *c, struct lws *wsi)
 {
-	char addr[64];
+	struct edge_resume_args ra;
+	char addr[64], why[128];
 
 	memset(c, 0, sizeof(*c));
 	lws_get_peer_simple(wsi, addr, sizeof(addr));
@@ -593,7 +749,11 @@ edge_client_established(struct edge *e, struct edge_client *c, struct lws *wsi)
 	e->nclients++;
 	e->m.connections++;
 	log_info("WebSocket client connected from %s", addr);
-	edge_client_send_state(e, c);
+	/* Vetted at the upgrade already (edge_http_confirm_upgrade). */
+	if (edge_resume_args(wsi, &ra, why, sizeof(why)) == 0 && ra.has_since)
+		resume_from_url(e, c, &ra);
+	else
+		edge_client_send_state(e, c);
 	return 0;
 }
 
@@ -665,9 +825,13 @@ edge_client_timer(struct edge *e, struct edge_client *c)
 {
 	uint64_t now = edge_now_ms();
 
-	(void)e;
-	if (!c->close_sent)
+	if (!c->close_sent) {
+		/* a resume waiting for the link or for its filter */
+		if (!c->close_code && (c->resuming == RESUME_LINK ||
+				       c->resuming == RESUME_FILTER))
+			resume_at(e, c, c->resume_pos);
 		return;
+	}
 	if (now - c->last_in_ms >= CLOSE_QUIET_MS ||
 	    now - c->close_sent_ms >= CLOSE_LINGER_MS)
 		lws_callback_on_writable(c->wsi); /* returns -1 there */
@@ -884,14 +1048,53 @@ edge_client_writeable(struct edge *e, struct edge_client *c)
 	c->partial = lws_partial_buffered(c->wsi) ? total : 0;
 	if (c->resume_wait && queue_low(c)) {
 		c->resume_wait = 0;
-		if (edge_sync_request_since(e, c->serial, c->resume_pos) != 0) {
-			drop_unsent_events(c);
-			edge_client_send_state(e, c);
-		}
+		if (edge_sync_request_since(e, c->serial, c->resume_pos) != 0)
+			resume_fallback(e, c);
 	}
 	if (c->q.n > 0 || c->close_code)
 		lws_callback_on_writable(c->wsi);
 	else
 		edge_fq_shrink(&c->q); /* a burst's array is not kept */
 	return 0;
+}
+
+/* Write C's queue outside a WRITEABLE callback (still on the service
+ * thread).  A failed write cannot close the connection by a return value
+ * here, so lws is asked to close it on its next turn. */
+static void
+write_now(struct edge *e, struct edge_client *c)
+{
+	if (edge_client_writeable(e, c) < 0)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND,
+				LWS_TO_KILL_ASYNC);
+}
+
+/*
+ * The end of a drain of the hub's inbox: every client with something
+ * queued and nothing held back by lws gets its queue written now, in one
+ * lws_write as in the WRITEABLE callback, instead of on the next turn of
+ * the loop.  That turn is one more poll() over every descriptor and one
+ * callback per client, most of what the last of a hundred clients waited
+ * for (doc/performance.md has the figures).  Writing after the drain and
+ * not per event keeps the batching: events that arrived together still
+ * leave in one send per client.  It is the same write on the same thread;
+ * lws 4.1 keeps what the socket does not take (lws_issue_raw appends it
+ * to the connection's buflist and asks for WRITEABLE itself), and a client
+ * that still has such a remainder, or is closing or replaying, is left to
+ * WRITEABLE as before.
+ */
+void
+edge_client_flush(struct edge *e)
+{
+	struct edge_client *c;
+
+	for (c = e->clients; c; c = c->next) {
+		if (c->q.n == 0 || c->wsi == NULL)
+			continue;
+		if (c->close_code || c->resuming || c->resume_wait ||
+		    lws_partial_buffered(c->wsi))
+			lws_callback_on_writable(c->wsi);
+		else
+			write_now(e, c);
+	}
 }

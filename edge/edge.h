@@ -91,10 +91,11 @@ struct edge_client {
 	uint64_t queued_seq;   /* highest event seq queued */
 	uint64_t written_seq;  /* highest event seq written */
 	uint64_t resume_pos;
+	uint64_t resume_deadline_ms; /* stop waiting for the hub link */
 	struct edge_filter *filter;
 	uint64_t close_sent_ms, last_in_ms;
 	const char *close_reason;
-	unsigned resuming : 1;   /* waiting for the hub's history */
+	unsigned char resuming;  /* not live yet: see client.c, "resume" */
 	unsigned resume_wait : 1; /* next history part once the queue drains */
 	unsigned sub_pending : 1; /* logs_subscribed not sent yet */
 	unsigned can_write : 1;  /* presented the write token */
@@ -154,6 +155,7 @@ struct edge {
 	struct edge_metrics m;
 	uint64_t start_ms;
 	int stopping;
+	int defer_writes;            /* in a drain: see edge_client_flush */
 	int listen_fd;               /* own listener (--reuseport), or -1 */
 	lws_retry_bo_t retry;
 	lws_sorted_usec_list_t sweep; /* server.c: once a second */
@@ -185,8 +187,11 @@ void edge_client_push(struct edge *e, struct edge_client *c,
 		      struct edge_frame *f);
 /* Close C with CODE at its next writeable callback. */
 void edge_client_close(struct edge_client *c, int code, const char *reason);
-/* A forwarded event (or log) frame: to every client that should get it. */
+/* A forwarded event (or log) frame: to every client that should get it.
+ * With e->defer_writes set, idle clients wait for edge_client_flush. */
 void edge_client_broadcast(struct edge *e, struct edge_frame *f);
+/* Write every client's queue that lws can take now (end of a drain). */
+void edge_client_flush(struct edge *e);
 /* A fresh state replaces everything: every client gets it, then events
  * after it.  RESTART: the hub's seqs went backwards (its state was lost). */
 void edge_client_broadcast_state(struct edge *e, struct edge_frame *snap,
@@ -197,8 +202,25 @@ void edge_client_resume_reply(struct edge *e, uint64_t serial,
 /* Queue the snapshot (or a null state) and the recent frames after it. */
 void edge_client_send_state(struct edge *e, struct edge_client *c);
 struct edge_client *edge_client_by_serial(struct edge *e, uint64_t serial);
+/* C's log filter was confirmed by the hub: a resume waiting for it goes on. */
+void edge_client_filter_confirmed(struct edge *e, struct edge_client *c);
 /* Did the upgrade request of WSI present WANT (header or ?token=)? */
 int edge_client_has_token(struct lws *wsi, const char *want);
+
+/* ---- server.c: the resume point on the upgrade URL ------------------- */
+/* /ws/flow?since=S[&logs=FILTERS]: the client has every seq <= S and wants
+ * the stream after it (and logs matching FILTERS, the object a
+ * subscribe_logs message carries), with no greeting state. */
+struct edge_resume_args {
+	int has_since;
+	uint64_t since;
+	int has_logs;
+	struct edge_logfilter logs;
+};
+/* Parse the upgrade request's query.  0 (A filled; has_since 0 when there
+ * is no since), or -EINVAL with a reason for the client in WHY. */
+int edge_resume_args(struct lws *wsi, struct edge_resume_args *a, char *why,
+		     size_t whylen);
 
 /* ---- ipcount (in client.c) ------------------------------------------ */
 unsigned edge_ip_count(struct edge *e, const char *addr);
@@ -210,6 +232,10 @@ unsigned edge_ip_count(struct edge *e, const char *addr);
 int edge_filter_subscribe(struct edge *e, struct edge_client *c,
 			  const struct edge_logfilter *f);
 void edge_filter_unsubscribe(struct edge *e, struct edge_client *c);
+/* Whether the edge's stream holds every log C's filter matches after some
+ * seq: 1 with *from that seq (0 when C wants no logs), 0 while the hub has
+ * not confirmed the filter. */
+int edge_filter_complete(const struct edge_client *c, uint64_t *from);
 /* Does C's filter let log frame F through? */
 int edge_filter_match(const struct edge_client *c, const struct edge_frame *f);
 /* Does any client's filter want a log with these attributes? */
@@ -239,6 +265,10 @@ int edge_sync_request(struct edge *e, int kind, uint64_t cookie,
 		      const void *req, size_t len);
 /* Logs topic on/off. */
 void edge_sync_logs(struct edge *e, int on);
+/* The hub confirmed a filter with its head seq HEAD at registration:
+ * returns the seq after which the edge's stream holds every log that
+ * filter matches. */
+uint64_t edge_sync_logs_complete(struct edge *e, uint64_t head);
 void edge_sync_want_snapshot(struct edge *e);
 
 /* ---- http.c ----------------------------------------------------------- */

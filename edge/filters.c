@@ -10,6 +10,16 @@
  * A client's logs_subscribed reply is sent once the hub has confirmed the
  * filter, so logs that match arrive from then on; with no hub it is sent
  * at once and the filter is registered when the hub comes.
+ *
+ * Completeness for a resume.  The edge's stream (and so its recent
+ * buffer) holds the logs a filter matches only from some seq on: the
+ * hub publishes a log on topic L only if a registered filter matched it
+ * when it was sequenced.  The hub's confirmation carries its head seq at
+ * registration; with what the logs topic has seen so far
+ * (edge_sync_logs_complete) that gives complete_from.  A client that
+ * resumes from before it must take those logs from the hub's history
+ * (client.c); so must every client of the filter while the hub has not
+ * confirmed it (again, after a hub restart).
  */
 #include "config.h"
 
@@ -31,6 +41,8 @@ struct edge_filter {
 	uint32_t hub_id;
 	int registered;
 	int adding;   /* a filter_add is in flight */
+	int confirmed; /* complete_from is valid */
+	uint64_t complete_from;
 	unsigned refs;
 };
 
@@ -244,7 +256,7 @@ edge_filter_reply(struct edge *e, uint64_t cookie, int add, const void *reply,
 	struct edge_client *c;
 	struct edge_mpr r;
 	uint32_t n;
-	uint64_t id;
+	uint64_t id, head;
 
 	if (!add)
 		return;
@@ -260,6 +272,13 @@ edge_filter_reply(struct edge *e, uint64_t cookie, int add, const void *reply,
 		    edge_mpr_str_eq(&r, "ok") == 1 && edge_mpr_uint(&r, &id) == 0) {
 			fl->hub_id = (uint32_t)id;
 			fl->registered = 1;
+			/* A hub that does not say its head: what this edge has
+			 * forwarded is the best guess (logs sequenced while the
+			 * request was on its way may then be missed). */
+			if (n < 3 || edge_mpr_uint(&r, &head) != 0)
+				head = edge_sync_fwd(e);
+			fl->complete_from = edge_sync_logs_complete(e, head);
+			fl->confirmed = 1;
 		} else {
 			log_warnx("hub refused a log filter");
 		}
@@ -272,9 +291,28 @@ edge_filter_reply(struct edge *e, uint64_t cookie, int add, const void *reply,
 	}
 	/* Answer the clients waiting, whether or not the hub took it (on
 	 * failure the next link-up registers it again). */
-	for (c = e->clients; c; c = c->next)
-		if (c->filter == fl && c->sub_pending)
+	for (c = e->clients; c; c = c->next) {
+		if (c->filter != fl)
+			continue;
+		if (c->sub_pending)
 			reply_subscribed(e, c);
+		if (fl->confirmed)
+			edge_client_filter_confirmed(e, c);
+	}
+}
+
+int
+edge_filter_complete(const struct edge_client *c, uint64_t *from)
+{
+	const struct edge_filter *fl = c->filter;
+
+	*from = 0;
+	if (fl == NULL || fl->f.levels == 0)
+		return 1; /* no logs wanted */
+	if (!fl->confirmed)
+		return 0;
+	*from = fl->complete_from;
+	return 1;
 }
 
 void
@@ -284,6 +322,7 @@ edge_filter_reregister(struct edge *e)
 
 	for (fl = e->filters; fl; fl = fl->next) {
 		fl->registered = 0;
+		fl->confirmed = 0;
 		if (!fl->adding && fl->refs > 0)
 			send_add(e, fl);
 	}

@@ -275,7 +275,8 @@ static int
 refuse(struct edge *e, struct lws *wsi, unsigned status, const char *why)
 {
 	unsigned char buf[LWS_PRE + 512];
-	const char *text = status == 401   ? "Unauthorized"
+	const char *text = status == 400   ? "Bad Request"
+			   : status == 401 ? "Unauthorized"
 			   : status == 403 ? "Forbidden"
 			   : status == 404 ? "Not Found"
 					   : "Service Unavailable";
@@ -298,11 +299,14 @@ refuse(struct edge *e, struct lws *wsi, unsigned status, const char *why)
 int
 edge_http_confirm_upgrade(struct edge *e, struct lws *wsi)
 {
-	char uri[256], peer[64];
+	char uri[256], peer[64], why[128];
+	struct edge_resume_args ra;
 
 	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
 	    strcmp(uri, EDGE_WS_PATH) != 0)
 		return refuse(e, wsi, HTTP_STATUS_NOT_FOUND, "no such endpoint");
+	if (edge_resume_args(wsi, &ra, why, sizeof(why)) != 0)
+		return refuse(e, wsi, HTTP_STATUS_BAD_REQUEST, why);
 	if (!edge_http_origin_allowed(e, wsi))
 		return refuse(e, wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
 	if ((e->conf.read_token[0] || e->conf.write_token[0]) &&

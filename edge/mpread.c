@@ -1,7 +1,8 @@
 /*
- * Bounded msgpack reader.  The decoder looks at the first byte, works out
- * how many header bytes follow, checks them against the end of input and
- * only then reads.  Payload lengths (str, bin, ext) are checked before
+ * Bounded msgpack reader.  The layout of a value comes from mp_head
+ * (common/mphead.h, shared with the hub's reader and the validator); the
+ * header is checked against the end of input and only then read.
+ * Payload lengths (str, bin, ext) are checked before
  * the payload is exposed; container counts are checked against the bytes
  * left, one byte per element being the smallest possible encoding, so a
  * 5-byte input cannot claim four billion elements.  Skipping a nested
@@ -13,177 +14,83 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mphead.h"
 #include "mpread.h"
 
-static uint64_t
-be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
+/* edge_mpv's types are mp_head's kinds, by value. */
+_Static_assert(EDGE_MPT_NIL == (int)MP_NIL && EDGE_MPT_UINT == (int)MP_UINT &&
+	       EDGE_MPT_INT == (int)MP_INT && EDGE_MPT_STR == (int)MP_STR &&
+	       EDGE_MPT_ARRAY == (int)MP_ARRAY && EDGE_MPT_MAP == (int)MP_MAP &&
+	       EDGE_MPT_EXT == (int)MP_EXT,
+	       "edge_mpt follows mp_kind");
 
 int
 edge_mpr_next(struct edge_mpr *r, struct edge_mpv *v)
 {
 	const uint8_t *p = r->p;
 	size_t left = (size_t)(r->end - p);
-	uint8_t c;
-	int hl = 0; /* header bytes after the type byte */
-	uint64_t n = 0;
+	struct mp_head h;
+	uint64_t raw;
 
-	if (left < 1)
+	if (mp_head(p, left, &h) < 0 || (uint64_t)h.hdr + h.body > left)
 		return -EBADMSG;
-	c = *p;
 	memset(v, 0, sizeof(*v));
-	left--;
-	p++;
-#define NEED(k)                                                                \
-	do {                                                                   \
-		if (left < (size_t)(k))                                        \
-			return -EBADMSG;                                       \
-	} while (0)
-	if (c <= 0x7f) {
-		v->type = EDGE_MPT_UINT;
-		v->u = c;
-		goto done;
-	}
-	if (c >= 0xe0) {
-		v->type = EDGE_MPT_INT;
-		v->i = (int8_t)c;
-		goto done;
-	}
-	if ((c & 0xf0) == 0x80) {
-		v->type = EDGE_MPT_MAP;
-		n = c & 0x0f;
-		goto container;
-	}
-	if ((c & 0xf0) == 0x90) {
-		v->type = EDGE_MPT_ARRAY;
-		n = c & 0x0f;
-		goto container;
-	}
-	if ((c & 0xe0) == 0xa0) {
-		v->type = EDGE_MPT_STR;
-		n = c & 0x1f;
-		goto payload;
-	}
-	switch (c) {
-	case 0xc0:
-		v->type = EDGE_MPT_NIL;
-		goto done;
-	case 0xc2:
-	case 0xc3:
-		v->type = EDGE_MPT_BOOL;
-		v->b = c == 0xc3;
-		goto done;
-	case 0xc4: case 0xc5: case 0xc6:
-		v->type = EDGE_MPT_BIN;
-		hl = 1 << (c - 0xc4);
-		NEED(hl);
-		n = be(p, hl);
-		goto payload;
-	case 0xd9: case 0xda: case 0xdb:
-		v->type = EDGE_MPT_STR;
-		hl = 1 << (c - 0xd9);
-		NEED(hl);
-		n = be(p, hl);
-		goto payload;
-	case 0xc7: case 0xc8: case 0xc9:
-		v->type = EDGE_MPT_EXT;
-		hl = 1 << (c - 0xc7);
-		NEED(hl + 1);
-		n = be(p, hl);
-		v->ext_type = (int8_t)p[hl];
-		hl++;
-		goto payload;
-	case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
-		v->type = EDGE_MPT_EXT;
-		NEED(1);
-		v->ext_type = (int8_t)p[0];
-		hl = 1;
-		n = 1u << (c - 0xd4);
-		goto payload;
-	case 0xca: {
-		uint32_t b32;
-		float f;
-		NEED(4);
-		b32 = (uint32_t)be(p, 4);
-		memcpy(&f, &b32, 4);
-		v->type = EDGE_MPT_FLOAT;
-		v->f = f;
-		v->len = 4;
-		hl = 4;
-		goto done;
-	}
-	case 0xcb: {
-		uint64_t b64;
-		NEED(8);
-		b64 = be(p, 8);
-		memcpy(&v->f, &b64, 8);
-		v->type = EDGE_MPT_FLOAT;
-		v->len = 8;
-		hl = 8;
-		goto done;
-	}
-	case 0xcc: case 0xcd: case 0xce: case 0xcf:
-		hl = 1 << (c - 0xcc);
-		NEED(hl);
-		v->type = EDGE_MPT_UINT;
-		v->u = be(p, hl);
-		goto done;
-	case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
-		uint64_t raw;
-		hl = 1 << (c - 0xd0);
-		NEED(hl);
-		raw = be(p, hl);
-		/* sign-extend from hl bytes */
-		if (hl < 8 && (raw >> (hl * 8 - 1)) & 1)
-			raw |= ~(uint64_t)0 << (hl * 8);
+	v->type = (enum edge_mpt)h.kind;
+	switch (h.kind) {
+	case MP_NIL:
+		break;
+	case MP_BOOL:
+		v->b = p[0] == 0xc3;
+		break;
+	case MP_UINT:
+		v->u = h.body ? mp_be(p + 1, h.body) : p[0];
+		break;
+	case MP_INT:
+		if (h.body == 0) {
+			v->i = (int8_t)p[0];
+			break;
+		}
+		raw = mp_be(p + 1, h.body);
+		/* sign-extend from body bytes */
+		if (h.body < 8 && (raw >> (h.body * 8 - 1)) & 1)
+			raw |= ~(uint64_t)0 << (h.body * 8);
 		v->i = (int64_t)raw;
 		if (v->i >= 0) {
 			v->type = EDGE_MPT_UINT;
 			v->u = (uint64_t)v->i;
-		} else {
-			v->type = EDGE_MPT_INT;
 		}
-		goto done;
+		break;
+	case MP_FLOAT:
+		raw = mp_be(p + 1, h.body);
+		if (h.body == 4) {
+			uint32_t b32 = (uint32_t)raw;
+			float f;
+
+			memcpy(&f, &b32, 4);
+			v->f = f;
+		} else {
+			memcpy(&v->f, &raw, 8);
+		}
+		v->len = h.body;
+		break;
+	case MP_EXT:
+		v->ext_type = (int8_t)p[h.hdr - 1];
+		/* fall through */
+	case MP_STR:
+	case MP_BIN:
+		v->ptr = p + h.hdr;
+		v->len = h.body;
+		break;
+	case MP_ARRAY:
+	case MP_MAP:
+		/* every element takes at least one byte */
+		if (h.count > left - h.hdr)
+			return -EBADMSG;
+		v->len = (uint32_t)(h.kind == MP_MAP ? h.count / 2 : h.count);
+		break;
 	}
-	case 0xdc: case 0xdd:
-		v->type = EDGE_MPT_ARRAY;
-		hl = c == 0xdc ? 2 : 4;
-		NEED(hl);
-		n = be(p, hl);
-		goto container;
-	case 0xde: case 0xdf:
-		v->type = EDGE_MPT_MAP;
-		hl = c == 0xde ? 2 : 4;
-		NEED(hl);
-		n = be(p, hl);
-		goto container;
-	default: /* 0xc1 is reserved */
-		return -EBADMSG;
-	}
-payload:
-	NEED((uint64_t)hl + n);
-	v->ptr = p + hl;
-	v->len = (uint32_t)n;
-	r->p = p + hl + n;
+	r->p = p + h.hdr + h.body;
 	return 0;
-container:
-	left -= (size_t)hl;
-	if (n > left / (v->type == EDGE_MPT_MAP ? 2 : 1))
-		return -EBADMSG;
-	v->len = (uint32_t)n;
-	r->p = p + hl;
-	return 0;
-done:
-	r->p = p + hl;
-	return 0;
-#undef NEED
 }
 
 int

@@ -36,6 +36,7 @@
 #include "lwsmem.h"
 
 #define SHUTDOWN_MS 3000
+#define ARG_MAX 2048 /* longest query argument read (logs=...) */
 /* Header-table region: at most this many slots (512 MiB of address
  * space); tables past it go to malloc. */
 #define LWSMEM_MAX_SLOTS (128u << 10)
@@ -182,6 +183,116 @@ flow_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		break;
 	}
 	return 0;
+}
+
+/*
+ * The resume point on the upgrade URL.  lws hands the query over as
+ * fragments split at '&' and already percent-decoded, so a logs value is
+ * the JSON text itself.  The filter object is checked by the same parser
+ * as a subscribe_logs message, so both accept exactly the same filters.
+ */
+static int
+parse_since(const char *v, uint64_t *out)
+{
+	uint64_t n = 0;
+
+	if (*v == '\0')
+		return -1;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9' || n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*v - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+static int
+parse_logs(const char *v, struct edge_logfilter *f, char *why, size_t whylen)
+{
+	json_t *obj, *msg;
+	json_error_t jerr;
+	struct edge_cmd cmd;
+	struct edge_proto_err err;
+	char *txt;
+	int rc = -1;
+
+	obj = json_loads(v, JSON_REJECT_DUPLICATES, &jerr);
+	if (obj == NULL || !json_is_object(obj)) {
+		snprintf(why, whylen, "logs must be a JSON object of filters");
+		json_decref(obj);
+		return -1;
+	}
+	msg = json_pack("{s:s, s:o}", "type", "subscribe_logs", "filters", obj);
+	txt = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (txt == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (edge_proto_parse(txt, strlen(txt), &cmd, &err) != 0) {
+		snprintf(why, whylen, "logs: %s", err.message);
+	} else {
+		*f = cmd.filter;
+		edge_cmd_fini(&cmd);
+		rc = 0;
+	}
+	free(txt);
+	return rc;
+}
+
+int
+edge_resume_args(struct lws *wsi, struct edge_resume_args *a, char *why,
+		 size_t whylen)
+{
+	char *frag;
+	int i, n, rc = 0, saw_logs = 0;
+
+	memset(a, 0, sizeof(*a));
+	if ((frag = malloc(ARG_MAX)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; rc == 0 && i < 64; i++) {
+		n = lws_hdr_copy_fragment(wsi, frag, ARG_MAX,
+					  WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n < 0) {
+			/* -1: no more fragments; else too long for us */
+			if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS,
+						    i) >= ARG_MAX) {
+				snprintf(why, whylen, "query argument too long");
+				rc = -EINVAL;
+			}
+			break;
+		}
+		if (strncmp(frag, "since=", 6) == 0) {
+			if (a->has_since ||
+			    parse_since(frag + 6, &a->since) != 0) {
+				snprintf(why, whylen,
+					 a->has_since ? "since given twice"
+						      : "since must be a seq (a decimal number)");
+				rc = -EINVAL;
+			}
+			a->has_since = 1;
+		} else if (strncmp(frag, "logs=", 5) == 0) {
+			if (saw_logs) {
+				snprintf(why, whylen, "logs given twice");
+				rc = -EINVAL;
+			} else if (parse_logs(frag + 5, &a->logs, why, whylen) != 0) {
+				rc = -EINVAL;
+			}
+			saw_logs = 1;
+			a->has_logs = 1;
+		}
+	}
+	free(frag);
+	if (rc == 0 && a->has_logs && !a->has_since) {
+		snprintf(why, whylen, "logs is only taken with since");
+		rc = -EINVAL;
+	}
+	if (rc != 0)
+		memset(a, 0, sizeof(*a));
+	return rc;
 }
 
 /* The adopted listening socket (--reuseport). */

@@ -75,11 +75,19 @@ struct edge_sync {
 	uint64_t fwd;
 	int have_stream;
 	int logs_on, l_synced;
+	/* Where topic L is complete since the edge subscribed to it: the
+	 * prev_l of the first L message received (l_first), and the lowest
+	 * head seq a filter confirmation reported before that (l_from):
+	 * every L message carrying a log after it was published after the
+	 * subscription, so a prev_l beyond it must have been received. */
+	int l_from_known;
+	uint64_t l_first, l_from;
 	struct edge_in *bhead, *btail;
 	size_t bn, bbytes;
 	struct edge_frame *pending_snap;
 	uint64_t last_refresh_ms, flowed;
 	uint64_t last_hb_ms, down_since_ms, last_retry_ms;
+	uint64_t last_hb_ok_ms; /* last heartbeat the hub answered */
 	uint64_t behind_fwd;   /* fwd when the hub was last seen ahead */
 	struct edge_in *ihead, *itail; /* taken from the link, not handled yet */
 	size_t ibytes;
@@ -345,7 +353,8 @@ apply_pub(struct edge_sync *s, struct edge_in *in)
 			  " events %u (fwd %" PRIu64 ")",
 			  topic, pe, pl, n, s->fwd);
 	need = pe;
-	if (s->logs_on && s->l_synced && pl > need)
+	if (s->logs_on && pl > need &&
+	    (s->l_synced || (s->l_from_known && pl > s->l_from)))
 		need = pl;
 	if (need > s->fwd) {
 		s->e->m.hub_gaps++;
@@ -356,8 +365,10 @@ apply_pub(struct edge_sync *s, struct edge_in *in)
 		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd, SINCE_MAX);
 		return 0;
 	}
-	if (topic == WIRE_TOPIC_LOGS && s->logs_on)
+	if (topic == WIRE_TOPIC_LOGS && s->logs_on && !s->l_synced) {
 		s->l_synced = 1;
+		s->l_first = pl;
+	}
 	for (i = 0; i < n; i++)
 		if (forward_envelope(s, &r) != 0) {
 			s->e->m.bad_hub_msgs++;
@@ -463,7 +474,7 @@ on_hello(struct edge_sync *s, struct edge_in *in)
 	log_info("linked to hub (instance %" PRIx64 ", seq %" PRIu64 ")", inst,
 		 last);
 	s->linked = 1;
-	s->last_hb_ms = edge_now_ms();
+	s->last_hb_ms = s->last_hb_ok_ms = edge_now_ms();
 	if (!s->have_instance || inst != s->instance || was_down_long) {
 		s->instance = inst;
 		s->have_instance = 1;
@@ -490,9 +501,22 @@ on_heartbeat(struct edge_sync *s, struct edge_in *in)
 	if (inst != s->instance) {
 		log_info("hub restarted (instance %" PRIx64 ")", inst);
 		s->instance = inst;
+		s->last_hb_ok_ms = edge_now_ms();
 		edge_filter_reregister(s->e);
 		resync(s, last);
-	} else if (s->phase == P_LIVE && last > s->fwd) {
+		return;
+	}
+	if (edge_now_ms() - s->last_hb_ok_ms >= WIRE_EDGE_TIMEOUT_MS / 2) {
+		/* Silent for long enough (the edge was stopped, say) that the
+		 * hub may have dropped our filters: register them again, so
+		 * that the hub publishes their logs and resuming clients learn
+		 * from where the stream holds them again. */
+		log_info("no heartbeat answered for %" PRIu64 " ms: registering the log filters again",
+			 edge_now_ms() - s->last_hb_ok_ms);
+		edge_filter_reregister(s->e);
+	}
+	s->last_hb_ok_ms = edge_now_ms();
+	if (s->phase == P_LIVE && last > s->fwd) {
 		/* The hub is ahead.  Usually a message is in flight, or the
 		 * rest were logs that matched none of our filters; but if the
 		 * last PUB message was dropped no later one will reveal it.
@@ -704,6 +728,7 @@ edge_sync_drain(struct edge *e)
 	 * next turn, after the writes. */
 	start = e->m.hub_events;
 	start_bytes = e->m.hub_bytes;
+	e->defer_writes = 1;
 	/* Always take the head: handling a reply may put buffered messages
 	 * back in front (apply_buffered). */
 	for (;;) {
@@ -745,6 +770,9 @@ edge_sync_drain(struct edge *e)
 		}
 		edge_link_in_free(in);
 	}
+	e->defer_writes = 0;
+	if (e->m.hub_events != start)
+		edge_client_flush(e);
 	e->m.inbox_dropped = edge_link_dropped(e->link) + s->iq_dropped;
 }
 
@@ -834,7 +862,33 @@ edge_sync_logs(struct edge *e, int on)
 		return;
 	s->logs_on = on;
 	s->l_synced = 0;
+	s->l_from_known = 0;
+	s->l_first = s->l_from = 0;
 	edge_link_topic(e->link, WIRE_TOPIC_LOGS, on);
+}
+
+/*
+ * A filter registered at the hub's seq HEAD: the hub publishes on topic L
+ * every later log it matches, and since the edge subscribed to L before
+ * it asked for the filter, every such message reaches the edge (or its
+ * loss shows in the prev_l chain, checked from the first L message on,
+ * and before that from l_from on).  If an L message came before this
+ * answer, the chain vouches only for what followed its prev_l.
+ */
+uint64_t
+edge_sync_logs_complete(struct edge *e, uint64_t head)
+{
+	struct edge_sync *s = e->sync;
+
+	if (s == NULL || !s->logs_on)
+		return head;
+	if (s->l_synced)
+		return head > s->l_first ? head : s->l_first;
+	if (!s->l_from_known || head < s->l_from) {
+		s->l_from = head;
+		s->l_from_known = 1;
+	}
+	return head;
 }
 
 void

@@ -579,12 +579,13 @@ hub_close(struct hub *h)
 		return;
 	hub_pub_flush(&h->pub);
 	/* stop requests before the final state is written */
-	hub_rpc_close(h->rpc);
+	hub_rpc_stop(h->rpc);
 	h->core.rid_done = NULL;
 	if (!h->cfg.no_ckpt && hub_checkpoint(h, 1) == 0)
 		log_info("final checkpoint at seq %llu",
 			 (unsigned long long)h->core.state.seq);
 	ckw_free(h);
+	hub_rpc_close(h->rpc);
 	hub_pub_close(&h->pub);
 	shmring_close(h->wring);
 	shmring_close(h->ring);

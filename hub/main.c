@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,6 +471,27 @@ show_status(struct opts *o)
 
 static volatile sig_atomic_t stop;
 
+/*
+ * Shutdown is bounded: the final checkpoint is normally written within a
+ * second, but NNG 1.5 can hang in nng_close, and a hub that does not exit
+ * keeps its supervisor from restarting it.  Nothing is lost by leaving
+ * early: the ring is released only up to a durable checkpoint, so a
+ * restart replays whatever the last one does not cover.
+ */
+#define SHUTDOWN_GRACE_S 8
+
+static void *
+shutdown_watchdog(void *arg)
+{
+	(void)arg;
+	sleep(SHUTDOWN_GRACE_S);
+	log_warnx("shutdown did not finish within %d s: exiting now (the "
+		  "ring keeps what the last checkpoint does not cover)",
+		  SHUTDOWN_GRACE_S);
+	_exit(1);
+	return NULL;
+}
+
 static void
 on_signal(int sig)
 {
@@ -550,6 +572,9 @@ run(struct opts *op)
 		 o.hub.rpc_urls[0], (unsigned long long)h->core.state.seq);
 	hub_run(h, &stop);
 	log_info("stopping");
+	pthread_t wd;
+	if (pthread_create(&wd, NULL, shutdown_watchdog, NULL) == 0)
+		pthread_detach(wd);
 	hub_close(h);
 	return 0;
 }

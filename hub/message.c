@@ -121,16 +121,7 @@ pack_data(struct mpbuf *pk, const struct hub_ev *ev,
 		pack_cstr(pk, hub_xstatus_names[ev->status]);
 		pack_cstr(pk, "summary");
 		span_obj(pk, &ev->f[F_EF_SUMMARY]);
-		pack_cstr(pk, "startTime");
-		pack_time(pk, s->ctx.start_ts);
-		pack_cstr(pk, "endTime");
-		pack_time(pk, s->ctx.end_ts);
-		pack_cstr(pk, "blocksStarted");
-		mpb_uint64(pk, s->ctx.started);
-		pack_cstr(pk, "blocksCompleted");
-		mpb_uint64(pk, s->ctx.completed);
-		pack_cstr(pk, "blocksFailed");
-		mpb_uint64(pk, s->ctx.failed);
+		hub_state_pack_run(s, pk);
 		break;
 	default:
 		mpb_map(pk, 0);

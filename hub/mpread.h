@@ -14,21 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MP_MAX_DEPTH 32
+#include "mphead.h"
 
-/* Kinds of value, as far as the hub cares. */
-enum mp_kind {
-	MP_NIL,
-	MP_BOOL,
-	MP_UINT,
-	MP_INT, /* negative integers only */
-	MP_FLOAT,
-	MP_STR,
-	MP_BIN,
-	MP_ARRAY,
-	MP_MAP,
-	MP_EXT,
-};
+#define MP_MAX_DEPTH 32
 
 struct mp_cur {
 	const uint8_t *p;

@@ -472,6 +472,7 @@ hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
 		struct mp_span tag, mod;
 		uint8_t levels;
 		uint32_t id = 0;
+		uint64_t head = 0;
 		int rc;
 		if (read_levels(&cur, &levels) < 0) {
 			reply_error(out, "invalid_field", "filters.level");
@@ -490,15 +491,20 @@ hub_rpc_handle(struct hub_rpc *r, int worker, const void *req, size_t len,
 		if (rc >= 0)
 			rc = hub_filters_add(&c->filters, rc, levels, tag.p,
 					     tag.len, mod.p, mod.len, &id);
+		/* Under the same lock hold as the registration: every log
+		 * with a larger seq is matched against this filter, so the
+		 * edge knows from where on topic L is complete for it. */
+		head = c->state.seq;
 		pthread_mutex_unlock(&c->lock);
 		if (rc == -ENOSPC)
 			reply_error(out, "full", "too many edges or filters");
 		else if (rc < 0)
 			reply_error(out, "invalid_field", "filters");
 		else {
-			mpb_array(pk, 2);
+			mpb_array(pk, 3);
 			pack_cstr(pk, "ok");
 			mpb_uint32(pk, id);
+			mpb_uint64(pk, head);
 		}
 		return 0;
 	}
@@ -681,17 +687,32 @@ hub_rpc_open(struct hub_rpc **out, struct hub *h, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Every context's aio is stopped before the socket closes: once they are,
+ * no callback runs and none can start a new operation, so nng_close has
+ * nothing of ours left to wait for.  (NNG 1.5 has known hangs when a
+ * socket closes under contexts that are still busy.)
+ */
+void
+hub_rpc_stop(struct hub_rpc *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->nworkers; i++)
+		if (r->w[i].aio)
+			nng_aio_stop(r->w[i].aio);
+}
+
 void
 hub_rpc_close(struct hub_rpc *r)
 {
 	if (!r)
 		return;
+	hub_rpc_stop(r);
 	nng_close(r->sock);
 	for (int i = 0; i < r->nworkers; i++) {
-		if (r->w[i].aio) {
-			nng_aio_stop(r->w[i].aio);
+		if (r->w[i].aio)
 			nng_aio_free(r->w[i].aio);
-		}
 		mpbuf_free(&r->w[i].out);
 	}
 	pthread_mutex_destroy(&r->lock);

@@ -18,6 +18,10 @@ struct hub_rpc;
  * negative errno (reason in ERR). */
 int hub_rpc_open(struct hub_rpc **out, struct hub *h, char *err,
 		 size_t errlen);
+/* Stop serving: no request is taken or answered after this returns (an
+ * edge's request in flight times out and is retried elsewhere or later).
+ * hub_rpc_close stops too, then closes the socket and frees R. */
+void hub_rpc_stop(struct hub_rpc *r);
 void hub_rpc_close(struct hub_rpc *r);
 
 /* The hardware_health record carrying RID got SEQ (called by the core,

@@ -542,6 +542,21 @@ pack_block(struct mpbuf *pk, const struct hub_block *b)
 }
 
 void
+hub_state_pack_run(const struct hub_state *s, struct mpbuf *pk)
+{
+	pack_cstr(pk, "startTime");
+	pack_time(pk, s->ctx.start_ts);
+	pack_cstr(pk, "endTime");
+	pack_time(pk, s->ctx.end_ts);
+	pack_cstr(pk, "blocksStarted");
+	mpb_uint64(pk, s->ctx.started);
+	pack_cstr(pk, "blocksCompleted");
+	mpb_uint64(pk, s->ctx.completed);
+	pack_cstr(pk, "blocksFailed");
+	mpb_uint64(pk, s->ctx.failed);
+}
+
+void
 hub_state_pack(const struct hub_state *s, struct mpbuf *pk)
 {
 	mpb_map(pk, 5);
@@ -565,16 +580,7 @@ hub_state_pack(const struct hub_state *s, struct mpbuf *pk)
 	pack_str(pk, &s->ctx.program_name);
 	pack_cstr(pk, "status");
 	pack_cstr(pk, hub_xstatus_names[s->ctx.status]);
-	pack_cstr(pk, "startTime");
-	pack_time(pk, s->ctx.start_ts);
-	pack_cstr(pk, "endTime");
-	pack_time(pk, s->ctx.end_ts);
-	pack_cstr(pk, "blocksStarted");
-	mpb_uint64(pk, s->ctx.started);
-	pack_cstr(pk, "blocksCompleted");
-	mpb_uint64(pk, s->ctx.completed);
-	pack_cstr(pk, "blocksFailed");
-	mpb_uint64(pk, s->ctx.failed);
+	hub_state_pack_run(s, pk);
 	pack_cstr(pk, "hardware");
 	mpb_map(pk, s->nhw);
 	for (uint32_t i = 0; i < s->nhw; i++) {

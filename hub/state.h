@@ -110,6 +110,10 @@ void hub_state_skip(struct hub_state *s, uint64_t seq);
 
 /* Pack the client view (the initial_execution_state data object). */
 void hub_state_pack(const struct hub_state *s, struct mpbuf *pk);
+/* The run's times and block counts (five map entries: startTime,
+ * endTime, blocksStarted, blocksCompleted, blocksFailed), shared by the
+ * state's executionContext and execution_finished's data. */
+void hub_state_pack_run(const struct hub_state *s, struct mpbuf *pk);
 
 /* Pack / restore everything, for checkpoints.  hub_state_restore parses
  * an untrusted buffer: returns 0, or -EINVAL leaving S as it was on

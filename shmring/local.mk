@@ -11,5 +11,5 @@ shmring_libshmring_la_LDFLAGS = $(AM_LDFLAGS) -version-info 1:0:0 \
 # The per-event producer API (shmring_event.h) and the bounded msgpack
 # walk it checks pre-packed objects with (not exported).
 shmring_libshmring_la_SOURCES += %reldir%/event.c \
-	common/mpvalid.c common/mpvalid.h common/event.h
+	common/mpvalid.c common/mpvalid.h common/mphead.h common/event.h
 dist_man_MANS += doc/shmring.3

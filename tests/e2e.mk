@@ -6,7 +6,9 @@ TESTS += \
 	%reldir%/e2e/edge_stream.sh \
 	%reldir%/e2e/edge_filters.sh \
 	%reldir%/e2e/edge_resume.sh \
+	%reldir%/e2e/edge_since.sh \
 	%reldir%/e2e/edge_slow.sh \
+	%reldir%/e2e/edge_pause.sh \
 	%reldir%/e2e/edge_hubrestart.sh \
 	%reldir%/e2e/edge_options.sh \
 	%reldir%/e2e/edge_idle.sh
@@ -17,7 +19,9 @@ EXTRA_DIST += \
 	%reldir%/e2e/edge_stream.sh %reldir%/e2e/edge_stream.py \
 	%reldir%/e2e/edge_filters.sh %reldir%/e2e/edge_filters.py \
 	%reldir%/e2e/edge_resume.sh %reldir%/e2e/edge_resume.py \
+	%reldir%/e2e/edge_since.sh %reldir%/e2e/edge_since.py \
 	%reldir%/e2e/edge_slow.sh %reldir%/e2e/edge_slow.py \
+	%reldir%/e2e/edge_pause.sh %reldir%/e2e/edge_pause.py \
 	%reldir%/e2e/edge_hubrestart.sh %reldir%/e2e/edge_hubrestart.py \
 	%reldir%/e2e/edge_options.sh %reldir%/e2e/edge_options.py \
 	%reldir%/e2e/lib/edgelib.sh %reldir%/e2e/lib/edgeclient.py \

@@ -10,16 +10,12 @@ tests_fault_faultprod_LDADD = shmring/libshmring.la
 FAULT_TESTS = \
 	%reldir%/fault/hub_kill.sh \
 	%reldir%/fault/producer_kill.sh \
-	%reldir%/fault/slow_clients.sh
-# These still find losses in the edge (see doc/reliability.md, "Known
-# failures"); they stay out of TESTS until the edge is fixed.  Run them
-# with: make check TESTS='$(FAULT_FAILING)'
-FAULT_FAILING = \
+	%reldir%/fault/slow_clients.sh \
 	%reldir%/fault/edge_kill.sh \
 	%reldir%/fault/edge_stop.sh \
 	%reldir%/fault/netns_link.sh
 TESTS += $(FAULT_TESTS)
-EXTRA_DIST += $(FAULT_TESTS) $(FAULT_FAILING) %reldir%/fault/lib.sh \
+EXTRA_DIST += $(FAULT_TESTS) %reldir%/fault/lib.sh \
 	%reldir%/fault/wsclient.py %reldir%/fault/check.py \
 	%reldir%/fault/churn.py doc/reliability.md
 CLEANFILES += %reldir%/fault/.lock

@@ -10,3 +10,4 @@ include tests/fuzz.mk
 include tests/browser.mk
 include tests/hostile.mk
 include tests/bench.mk
+include tests/dist.mk

@@ -258,7 +258,11 @@ export interface FlowhubClientOptions {
 	backoffMaxMs?: number;
 	/** relative jitter, 0.3 = +-30 % (default 0.3) */
 	backoffJitter?: number;
-	/** how long a held-back greeting waits for the resume replay (default 2000) */
+	/** how a reconnect resumes: 'url' (default) opens /ws/flow?since=lastSeq&logs=filters
+	 *  and gets no greeting; 'inband' sends {"type":"resume"} after the greeting
+	 *  (edges that predate the URL parameters) */
+	resumeMode?: 'url' | 'inband';
+	/** how long a held-back greeting waits for the in-band resume replay (default 2000) */
 	resumeTimeoutMs?: number;
 	/** request the state when none arrived this long after connecting (default 3000) */
 	greetingTimeoutMs?: number;
@@ -342,8 +346,10 @@ export type StateKey = keyof ClientState;
 export declare const DEFAULT_OPTIONS: Readonly<Required<FlowhubClientOptions>>;
 
 export declare function backoffDelay(attempt: number, opts?: FlowhubClientOptions): number;
+/** The resume point a reconnect puts on the URL (?since=&logs=). */
+export interface UrlResume { since: number; logs?: LogFilters | null }
 export declare function buildUrl(url: string | null | undefined, token: string | null | undefined,
-	location: { href: string } | null | undefined): string;
+	location: { href: string } | null | undefined, resume?: UrlResume | null): string;
 export declare function normalizeLogFilters(filters: unknown): LogFilters;
 export declare function sameLogFilters(a: LogFilters | null | undefined, b: LogFilters | null | undefined): boolean;
 export declare function logMatches(filters: LogFilters | null, entry: Pick<LogEntry, 'level' | 'tag' | 'module'>): boolean;
@@ -362,6 +368,8 @@ export declare class FlowModel {
 	readonly resuming: boolean;
 	/** a connection opened; true when the client should send resume */
 	connectionOpened(): boolean;
+	/** a connection opened with ?since=lastSeq: no greeting comes */
+	connectionResumed(): void;
 	resumeTimedOut(): StateKey[];
 	setLogFilters(filters: LogFilters | null): StateKey[];
 	/** apply one server message; the state keys it changed */

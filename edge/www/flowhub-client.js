@@ -21,8 +21,16 @@
  * (`initial_execution_state`) that is taken sets lastSeq to the snapshot's
  * seq, since the edge sends the events after a snapshot right behind it.
  *
- * Resume.  After a reconnect the client sends {"type":"resume","since":
- * lastSeq}.  The edge greets every new connection with a snapshot; if that
+ * Resume.  After a reconnect the client opens /ws/flow?since=lastSeq
+ * (&logs=the current log filters, URL-encoded JSON).  The edge then sends
+ * no greeting at all: only the events after lastSeq, logs included, once
+ * and in order; a snapshot on such a connection is the answer to a resume
+ * older than the hub retains and is taken as is.
+ *
+ * In-band resume (resumeMode 'inband', the original front end's way, for
+ * edges that predate the URL parameters): after a reconnect the client
+ * sends {"type":"resume","since":lastSeq}.  The edge greets every new
+ * connection with a snapshot; if that
  * greeting is newer than lastSeq, applying it at once would swallow the
  * replay (every replayed seq would then look old), so the greeting is held
  * back while the replay arrives.  It is applied when an event newer than
@@ -67,6 +75,7 @@ export const DEFAULT_OPTIONS = Object.freeze({
 	backoffBaseMs: 500,
 	backoffMaxMs: 30000,
 	backoffJitter: 0.3,
+	resumeMode: 'url',      /* 'url': ?since= on reconnect; 'inband': resume message */
 	resumeTimeoutMs: 2000,  /* how long a held-back greeting waits for the replay */
 	greetingTimeoutMs: 3000, /* ask for the state if the edge has not sent it */
 	historySize: 4,         /* actionHistory length, as in the original store */
@@ -100,9 +109,11 @@ export function backoffDelay(attempt, opts = {}) {
 /*
  * The WebSocket URL: `url` when given (absolute ws:, wss:, http:, https: or
  * a path resolved against the page), else /ws/flow on the page's host with
- * wss: under https:.  A token is appended as ?token=.
+ * wss: under https:.  A token is appended as ?token=; with `resume`
+ * ({since, logs}) the resume point too: since=<seq> and, when logs is a
+ * filter object, logs=<its JSON>.
  */
-export function buildUrl(url, token, location) {
+export function buildUrl(url, token, location, resume) {
 	let u;
 	const base = location && location.href ? location.href : 'http://localhost/';
 	if (url) {
@@ -116,6 +127,11 @@ export function buildUrl(url, token, location) {
 		u.protocol = 'ws:';
 	if (token)
 		u.searchParams.set('token', token);
+	if (resume && Number.isSafeInteger(resume.since) && resume.since >= 0) {
+		u.searchParams.set('since', String(resume.since));
+		if (resume.logs && typeof resume.logs === 'object')
+			u.searchParams.set('logs', JSON.stringify(resume.logs));
+	}
 	u.hash = '';
 	return u.toString();
 }
@@ -343,6 +359,15 @@ export class FlowModel {
 		}
 		this.resume = null;
 		return false;
+	}
+
+	/* A connection opened with ?since=lastSeq: no greeting is coming, the
+	 * stream goes on after lastSeq, and a snapshot on it (the resume was
+	 * too old) is taken as is. */
+	connectionResumed() {
+		this.greeted = true;
+		this.resume = null;
+		this.state.stats = { ...this.state.stats, resumes: this.state.stats.resumes + 1 };
 	}
 
 	/* The resume timer fired: apply a greeting still held back. */
@@ -593,6 +618,7 @@ export class FlowhubClient {
 		this.resumeTimer = null;
 		this.greetingTimer = null;
 		this.pings = [];           /* send times of unanswered pings */
+		this.urlResume = null;     /* {since, logs} the open socket resumes from */
 		this.desiredLogFilters = null;
 		this.win = o.window || (typeof window !== 'undefined' ? window : null);
 		this.nav = o.navigator || (typeof navigator !== 'undefined' ? navigator : null);
@@ -694,10 +720,10 @@ export class FlowhubClient {
 		this.listeners.clear();
 	}
 
-	url() {
+	url(resume = null) {
 		const o = this.options;
 		const loc = o.location || (typeof location !== 'undefined' ? location : null);
-		return buildUrl(o.url, o.token, loc);
+		return buildUrl(o.url, o.token, loc, resume);
 	}
 
 	open() {
@@ -705,8 +731,12 @@ export class FlowhubClient {
 		this.reconnectTimer = null;
 		this.setStatus(this.state.haveState || this.attempt > 0 ? 'reconnecting' : 'connecting');
 		let ws;
+		/* with a state to continue from, say where on the URL */
+		this.urlResume = this.state.haveState && this.options.resumeMode !== 'inband'
+			? { since: this.state.lastSeq, logs: this.desiredLogFilters }
+			: null;
 		try {
-			ws = new WS(this.url());
+			ws = new WS(this.url(this.urlResume));
 		} catch (e) {
 			this.state.lastError = { code: 'connect_failed', message: String(e && e.message || e) };
 			this.scheduleReconnect();
@@ -738,6 +768,20 @@ export class FlowhubClient {
 		this.pings = [];
 		this.setStatus('connected');
 		this.send({ type: 'identify_client', clientInfo: { name: o.name, page: o.page } });
+		if (this.urlResume) {
+			/* the URL carried the position and the filters: no greeting
+			 * comes, and asking for a state would jump over the replay */
+			this.model.connectionResumed();
+			if (!sameLogFilters(this.urlResume.logs, this.desiredLogFilters)) {
+				/* the filters changed while connecting */
+				if (this.desiredLogFilters)
+					this.send({ type: 'subscribe_logs', filters: this.desiredLogFilters });
+				else
+					this.send({ type: 'unsubscribe_logs' });
+			}
+			this.pingTimer = setInterval(() => this.keepalive(), o.pingIntervalMs);
+			return;
+		}
 		/* subscribe before resuming, so that a replay may include logs */
 		if (this.desiredLogFilters)
 			this.send({ type: 'subscribe_logs', filters: this.desiredLogFilters });
@@ -825,6 +869,10 @@ export class FlowhubClient {
 			break;
 		default: {
 			const keys = this.model.handle(msg);
+			/* a resumed connection gets no state: its first event shows
+			 * it works, and the next outage starts at 0.5 s again */
+			if (this.urlResume && keys.length && EVENT_TYPES.includes(msg.type))
+				this.attempt = 0;
 			if (!this.model.resuming && this.resumeTimer) {
 				clearTimeout(this.resumeTimer);
 				this.resumeTimer = null;

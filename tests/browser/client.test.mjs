@@ -90,6 +90,19 @@ describe('url', () => {
 		assert.equal(buildUrl(null, null, { href: 'https://host/' }), 'wss://host/ws/flow');
 	});
 
+	test('puts the resume point and the log filters on the URL', () => {
+		const u = new URL(buildUrl('ws://h:5000/ws/flow', 'T', null,
+			{ since: 42, logs: { level: ['warn', 'error'], tag: 'a&b' } }));
+		assert.equal(u.pathname, '/ws/flow');
+		assert.equal(u.searchParams.get('token'), 'T');
+		assert.equal(u.searchParams.get('since'), '42');
+		assert.deepEqual(JSON.parse(u.searchParams.get('logs')),
+			{ level: ['warn', 'error'], tag: 'a&b' });
+		assert.equal(buildUrl('ws://h/ws/flow', null, null, { since: 0, logs: null }),
+			'ws://h/ws/flow?since=0');
+		assert.equal(buildUrl('ws://h/ws/flow', null, null, { since: -1 }), 'ws://h/ws/flow');
+	});
+
 	test('accepts an explicit URL and appends the token', () => {
 		assert.equal(buildUrl('ws://10.0.0.1:5001/ws/flow', 'a b&c', null),
 			'ws://10.0.0.1:5001/ws/flow?token=a+b%26c');
@@ -444,9 +457,62 @@ describe('client', () => {
 		c.destroy();
 	});
 
-	test('reconnects with backoff, resumes from lastSeq and re-subscribes logs', (t) => {
+	test('reconnects with ?since=lastSeq and its log filters, and takes no greeting', (t) => {
 		t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
 		const c = newClient();
+		c.connect();
+		c.subscribeLogs({ level: ['error'], tag: 'Pump' });
+		let ws = ScriptedSocket.all[0];
+		assert.equal(new URL(ws.url).searchParams.get('since'), null);
+		ws.open();
+		ws.push(snapshot(10));
+		ws.push(started(11, 'a'));
+		ws.die();
+		t.mock.timers.tick(500);
+		ws = ScriptedSocket.all.at(-1);
+		const u = new URL(ws.url);
+		assert.equal(u.searchParams.get('since'), '11');
+		assert.deepEqual(JSON.parse(u.searchParams.get('logs')), { level: ['error'], tag: 'Pump' });
+		ws.open();
+		/* the URL said it all: no subscribe_logs, no resume */
+		assert.deepEqual(ws.types(), ['identify_client']);
+		assert.equal(c.state.stats.resumes, 1);
+		ws.push({ type: 'logs_subscribed', data: { filters: { level: ['error'], tag: 'Pump' } } });
+		assert.equal(c.state.logFiltersConfirmed, true);
+		ws.push(executed(12, 'a', 'failed'));
+		ws.push(started(13, 'b'));
+		assert.equal(c.state.lastSeq, 13);
+		assert.deepEqual(c.state.actionHistory.map((a) => [a.blockId, a.success]),
+			[['b', null], ['a', false]]);
+		/* the resumed stream proves the connection: backoff starts over */
+		assert.equal(c.attempt, 0);
+		/* no greeting is asked for: a state would jump over the replay */
+		t.mock.timers.tick(10000);
+		assert.ok(!ws.types().includes('request_initial_state'));
+		/* a state on this connection (since was too old) is taken */
+		ws.push(snapshot(50));
+		assert.equal(c.state.lastSeq, 50);
+		assert.equal(c.state.stats.snapshots, 2);
+		ws.push(started(49, 'old'));
+		assert.equal(c.state.lastSeq, 50);
+		/* filters changed while reconnecting: told in band */
+		ws.die();
+		c.subscribeLogs({ level: ['warn'] });
+		t.mock.timers.tick(500);
+		ws = ScriptedSocket.all.at(-1);
+		assert.deepEqual(JSON.parse(new URL(ws.url).searchParams.get('logs')), { level: ['warn'] });
+		ws.die();
+		t.mock.timers.tick(1000);
+		ws = ScriptedSocket.all.at(-1);
+		c.unsubscribeLogs();
+		ws.open();
+		assert.deepEqual(ws.types(), ['identify_client', 'unsubscribe_logs']);
+		c.destroy();
+	});
+
+	test('reconnects with backoff, resumes from lastSeq and re-subscribes logs (in band)', (t) => {
+		t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
+		const c = newClient({ resumeMode: 'inband' });
 		c.connect();
 		c.subscribeLogs({ level: ['error'], tag: 'Pump' });
 		let ws = ScriptedSocket.all[0];

@@ -365,6 +365,10 @@ def main():
             hi = c["target"] if c["target"] is not None else c["last"]
             miss = [s for s in range(c["start"], hi + 1) if s not in got]
             for g in c.get("greetings", []):
+                if g["greeting"] is None:
+                    print("    resume since %d (from the URL, no greeting)"
+                          % g["since"])
+                    continue
                 inside = [s for s in miss if g["since"] < s <= g["greeting"]]
                 print("    resume since %d, greeted with state %d: %d of the "
                       "missing seqs lie in between" % (g["since"],

@@ -4,15 +4,19 @@
 Each client connects to an edge, takes the initial_execution_state,
 subscribes to logs of every level (so every seq the hub assigns must reach
 it), and records every event it receives.  When the connection closes (edge
-killed, 1013, link cut...) it reconnects with a short back-off and sends
-{"type":"resume","since":last}, exactly as the dashboard does.
+killed, 1013, link cut...) it reconnects with a short back-off to
+/ws/flow?since=LAST&logs=FILTERS, exactly as the dashboard does: the edge
+then sends no greeting, only the events after LAST (or a state when LAST
+is too old).  --inband makes it resume the way the original front end
+does instead: greeting state, then {"type":"resume","since":last}.
 
 Accounting, per client (exact, not sampled):
   - received: every seq ever delivered; missing = [start, target] - received
     where start is the first seq after the state of the first connection;
-  - duplicate: a seq delivered again, except that after a resume the edge
-    may re-send, once, the events it had pushed on the new connection
-    before the resume took effect (they are "pre-resume" events);
+  - duplicate: a seq delivered again, except that after an in-band resume
+    the edge may re-send, once, the events it had pushed on the new
+    connection before the resume took effect (they are "pre-resume"
+    events);
   - reorder: a seq not above the previous one on the same connection
     (after the one rewind a resume allows);
   - reset: a resume answered by a fresh initial_execution_state
@@ -33,6 +37,7 @@ import re
 import signal
 import sys
 import time
+import urllib.parse
 
 import websockets
 
@@ -81,8 +86,9 @@ def compact(typ, data):
 
 
 class Client:
-    def __init__(self, name, url, logs, shared):
+    def __init__(self, name, url, logs, shared, inband=False):
         self.name, self.url, self.logs, self.shared = name, url, logs, shared
+        self.inband = inband
         self.start = None          # first seq this client must receive
         self.anchor = None         # state of the first connection
         self.last = None           # highest seq delivered
@@ -135,14 +141,31 @@ class Client:
             self.last = seq
         self.advance()
 
+    def resume_url(self):
+        q = "since=%d" % self.last
+        if self.logs:
+            q += "&logs=" + urllib.parse.quote(
+                json.dumps({"level": ALL_LEVELS}), safe="")
+        return self.url + ("&" if "?" in self.url else "?") + q
+
     async def session(self):
         """One connection: returns when it closes."""
-        async with websockets.connect(self.url, ping_interval=None,
+        url = self.url
+        if self.start is not None and not self.inband:
+            url = self.resume_url()
+        async with websockets.connect(url, ping_interval=None,
                                       max_size=1 << 24, open_timeout=5,
                                       close_timeout=2) as ws:
             self.connects += 1
             conn = self.connects
             resuming = False
+            if self.start is not None and not self.inband:
+                # Resume from the URL: no greeting; the stream goes on
+                # after `since` (a state only if that is too old).
+                self.resumes += 1
+                self.greetings.append({"since": self.last, "greeting": None})
+                await self.stream(ws, conn, False, None, self.last, [])
+                return
             if self.start is not None:
                 # Reconnect: ask for the logs and the resume at once, as the
                 # dashboard does when the socket opens, before the edge has
@@ -174,52 +197,58 @@ class Client:
                 self.last = s_init
                 self.complete_upto = s_init
                 prev = s_init
-            async for raw in ws:
-                m = json.loads(raw)
-                typ = m.get("type")
-                if typ == "logs_subscribed":
-                    self.ready.set()
+            await self.stream(ws, conn, resuming, s_init, prev,
+                              pre if resuming else [])
+
+    async def stream(self, ws, conn, resuming, s_init, prev, pre):
+        """Receive until the connection closes (or the target is reached)."""
+        async for raw in ws:
+            m = json.loads(raw)
+            typ = m.get("type")
+            if typ == "logs_subscribed":
+                self.ready.set()
+                continue
+            if typ == "initial_execution_state":
+                # A state in the middle of the stream (a resume whose
+                # history was too old, or the edge starting over): the
+                # seqs it covers were not delivered as events.  (A null
+                # state, from an edge without a hub, counts as seq 0.)
+                s = int((m.get("data") or {}).get("seq", 0))
+                self.resets.append({"since": self.last, "state_seq": s,
+                                    "resuming": resuming})
+                resuming = False
+                prev = s
+                if s > self.last:
+                    self.last = s
+                continue
+            if typ not in EVENT_TYPES:
+                if typ == "error":
+                    self.errors.append(m.get("error"))
+                continue
+            seq = m.get("seq")
+            if not isinstance(seq, int):
+                self.errors.append({"no_seq": typ})
+                continue
+            if resuming:
+                # Until the resumed stream starts (the first seq not
+                # above the connection's state and earlier pushes),
+                # events are live pushes the resume may repeat once.
+                limit = max([s_init] + pre)
+                if seq > limit:
+                    pre.append(seq)
+                    self.deliver(m, conn)
+                    self.pre_allowed.add(seq)
                     continue
-                if typ == "initial_execution_state":
-                    # A state in the middle of the stream (a resume whose
-                    # history was too old, or the edge starting over): the
-                    # seqs it covers were not delivered as events.
-                    s = int(m["data"]["seq"])
-                    self.resets.append({"since": self.last, "state_seq": s,
-                                        "resuming": resuming})
-                    resuming = False
-                    prev = s
-                    if s > self.last:
-                        self.last = s
-                    continue
-                if typ not in EVENT_TYPES:
-                    if typ == "error":
-                        self.errors.append(m.get("error"))
-                    continue
-                seq = m.get("seq")
-                if not isinstance(seq, int):
-                    self.errors.append({"no_seq": typ})
-                    continue
-                if resuming:
-                    # Until the resumed stream starts (the first seq not
-                    # above the connection's state and earlier pushes),
-                    # events are live pushes the resume may repeat once.
-                    limit = max([s_init] + pre)
-                    if seq > limit:
-                        pre.append(seq)
-                        self.deliver(m, conn)
-                        self.pre_allowed.add(seq)
-                        continue
-                    resuming = False
-                    prev = None
-                if prev is not None and seq <= prev:
-                    self.reorders.append([prev, seq])
-                prev = seq
-                self.deliver(m, conn)
-                if self.target_reached():
-                    return
-            # a close with 1000/1001 ends the loop without an exception
-            self.closes.append({"t": time.time(), "code": ws.close_code})
+                resuming = False
+                prev = None
+            if prev is not None and seq <= prev:
+                self.reorders.append([prev, seq])
+            prev = seq
+            self.deliver(m, conn)
+            if self.target_reached():
+                return
+        # a close with 1000/1001 ends the loop without an exception
+        self.closes.append({"t": time.time(), "code": ws.close_code})
 
     def target_reached(self):
         t = self.shared.get("target")
@@ -278,6 +307,8 @@ async def main():
                     help="NAME=ws://... (repeat for several edges)")
     ap.add_argument("--per-url", type=int, default=2)
     ap.add_argument("--no-logs", action="store_true")
+    ap.add_argument("--inband", action="store_true",
+                    help="resume in band after the greeting (original front end)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--ready-file")
     ap.add_argument("--target-file", required=True)
@@ -294,7 +325,7 @@ async def main():
         name, url = spec.split("=", 1)
         for i in range(a.per_url):
             clients.append(Client("%s.%d" % (name, i), url, not a.no_logs,
-                                  shared))
+                                  shared, a.inband))
     deadline = time.time() + a.timeout
     tasks = [asyncio.create_task(c.run(deadline)) for c in clients]
 

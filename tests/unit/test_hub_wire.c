@@ -740,6 +740,9 @@ START_TEST(shouldGiveLogsInHistoryTheIdsOfFiltersRegisteredNow)
 	wait_seq(3);
 	rep = request("[\"filter_add\", \"e1\", [\"warn\"], \"io\", null]");
 	fid = json_integer_value(json_array_get(rep, 1));
+	/* the hub's head at registration: logs after it are matched */
+	ck_assert_uint_eq(json_array_size(rep), 3);
+	ck_assert_int_eq(json_integer_value(json_array_get(rep, 2)), 3);
 	json_decref(rep);
 	rep = request("[\"since\", 0]");
 	evs = json_array_get(rep, 1);
