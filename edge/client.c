@@ -133,6 +133,24 @@ ip_put(struct edge *e, struct edge_ipcount *ip)
 		}
 }
 
+const char *
+edge_client_addr(const struct edge_client *c)
+{
+	return c->ip ? c->ip->addr : "-";
+}
+
+const char *
+edge_client_id(const struct edge *e, const struct edge_client *c, char *buf,
+	       size_t len)
+{
+	if (c->ident_ms == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, "frontend_%" PRIu64 "_%s_%" PRIu64,
+			 c->ident_ms, e->conf.id, c->serial);
+	return buf;
+}
+
 /* ---- queue ------------------------------------------------------------ */
 
 
@@ -170,9 +188,12 @@ queue_frame(struct edge *e, struct edge_client *c, struct edge_frame *f,
 	e->m.msgs_dropped += c->q.n + 1;
 	edge_fq_clear(&c->q);
 	if (rc == EDGE_FQ_FULL) {
+		char id[EDGE_CLIENT_ID_MAX];
+
 		e->m.slow_closes++;
+		edge_client_id(e, c, id, sizeof(id));
 		log_info("closing slow client %s (%s): queue over its limit",
-			 c->id[0] ? c->id : "-", c->addr);
+			 id[0] ? id : "-", edge_client_addr(c));
 		edge_client_close(c, 1013,
 				  "try again later");
 	} else {
@@ -541,7 +562,7 @@ static void
 resume_from_url(struct edge *e, struct edge_client *c,
 		const struct edge_resume_args *a)
 {
-	log_debug("client %s resumes after seq %" PRIu64 "%s", c->addr, a->since,
+	log_debug("client %s resumes after seq %" PRIu64 "%s", edge_client_addr(c), a->since,
 		  a->has_logs ? " with logs" : "");
 	if (a->has_logs && edge_filter_subscribe(e, c, &a->logs) != 0) {
 		edge_client_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
@@ -560,19 +581,19 @@ cmd_identify(struct edge *e, struct edge_client *c, const struct edge_cmd *cmd)
 {
 	struct edge_buf b;
 	struct timespec ts;
+	char id[EDGE_CLIENT_ID_MAX];
 
-	if (c->id[0] == '\0') {
+	if (c->ident_ms == 0) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(c->id, sizeof(c->id), "frontend_%llu_%s_%" PRIu64,
-			 (unsigned long long)ts.tv_sec * 1000 +
-				 (unsigned long long)ts.tv_nsec / 1000000,
-			 e->conf.id, c->serial);
-		log_info("Frontend connected: %s (Total: %u)", c->id,
-			 e->nclients);
+		c->ident_ms = (uint64_t)ts.tv_sec * 1000 +
+			      (uint64_t)ts.tv_nsec / 1000000;
+		log_info("Frontend connected: %s (Total: %u)",
+			 edge_client_id(e, c, id, sizeof(id)), e->nclients);
 	}
+	edge_client_id(e, c, id, sizeof(id));
 	edge_buf_init(&b, EDGE_PRE, 0);
 	edge_buf_adds(&b, "{\"type\":\"client_identified\",\"data\":{\"clientId\":");
-	edge_buf_add_jstr(&b, c->id, strlen(c->id));
+	edge_buf_add_jstr(&b, id, strlen(id));
 	edge_buf_adds(&b, ",\"name\":");
 	edge_buf_add_jstr(&b, cmd->name, strlen(cmd->name));
 	edge_buf_adds(&b, ",\"page\":");
@@ -707,26 +728,27 @@ int
 edge_client_established(struct edge *e, struct edge_client *c, struct lws *wsi)
 {
 	struct edge_resume_args ra;
-	char why[128];
+	char addr[64], why[128];
 
 	memset(c, 0, sizeof(*c));
+	lws_get_peer_simple(wsi, addr, sizeof(addr));
+	/* The address text is kept once per IP, not per client. */
+	if ((c->ip = ip_get(e, addr)) == NULL)
+		return -1; /* out of memory: lws drops the connection */
+	c->ip->n++;
 	c->wsi = wsi;
 	c->serial = ++e->next_serial;
-	lws_get_peer_simple(wsi, c->addr, sizeof(c->addr));
 	edge_fq_init(&c->q, e->conf.queue_msgs, e->conf.queue_limit);
 	c->tokens = e->conf.rate_burst;
 	c->tb_ms = edge_now_ms();
-	c->can_write = has_token(wsi, e->conf.write_token);
-	c->ip = ip_get(e, c->addr);
-	if (c->ip)
-		c->ip->n++;
+	c->can_write = has_token(wsi, e->conf.write_token) != 0;
 	c->next = e->clients;
 	if (e->clients)
 		e->clients->prev = c;
 	e->clients = c;
 	e->nclients++;
 	e->m.connections++;
-	log_info("WebSocket client connected from %s", c->addr);
+	log_info("WebSocket client connected from %s", addr);
 	/* Vetted at the upgrade already (edge_http_confirm_upgrade). */
 	if (edge_resume_args(wsi, &ra, why, sizeof(why)) == 0 && ra.has_since)
 		resume_from_url(e, c, &ra);
@@ -752,13 +774,17 @@ edge_client_closed(struct edge *e, struct edge_client *c)
 	edge_fq_fini(&c->q);
 	free(c->rx);
 	c->rx = NULL;
-	ip_put(e, c->ip);
-	if (c->id[0])
-		log_info("Frontend disconnected: %s (Total: %u)", c->id,
-			 e->nclients);
-	else
+	if (c->ident_ms) {
+		char id[EDGE_CLIENT_ID_MAX];
+
+		log_info("Frontend disconnected: %s (Total: %u)",
+			 edge_client_id(e, c, id, sizeof(id)), e->nclients);
+	} else {
 		log_info("WebSocket client disconnected from %s (Total: %u)",
-			 c->addr, e->nclients);
+			 edge_client_addr(c), e->nclients);
+	}
+	ip_put(e, c->ip);
+	c->ip = NULL;
 	c->wsi = NULL;
 }
 
@@ -833,11 +859,31 @@ rate_ok(struct edge *e, struct edge_client *c)
 	return 0;
 }
 
+static void
+rx_release(struct edge_client *c)
+{
+	free(c->rx);
+	c->rx = NULL;
+	c->rx_len = c->rx_cap = 0;
+}
+
+/*
+ * lws hands a message over in pieces of at most the protocol's
+ * rx_buffer_size (server.c keeps that small, since lws allocates it for
+ * every connection).  A message that arrives whole in one piece, nearly
+ * every client command, is handled straight from lws' buffer; only one
+ * that spans pieces is copied into c->rx, which grows with the bytes
+ * actually received (never with what a header announces) and is freed
+ * once the message is handled, so an idle client holds no buffer.
+ */
 int
 edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 		    size_t len)
 {
 	struct lws *wsi = c->wsi;
+	const char *msg = in;
+	size_t mlen = len;
+	int whole;
 
 	if (c->close_code) {
 		c->last_in_ms = edge_now_ms(); /* discarded, see send_close */
@@ -845,7 +891,7 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 	}
 	if (lws_frame_is_binary(wsi)) {
 		e->m.proto_errors++;
-		c->rx_len = 0;
+		rx_release(c);
 		edge_client_close(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
 				  "binary frames not accepted");
 		return 0;
@@ -855,34 +901,39 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 	if (c->rx_len + len + lws_remaining_packet_payload(wsi) >
 	    e->conf.max_frame) {
 		e->m.proto_errors++;
-		c->rx_len = 0;
+		rx_release(c);
 		edge_client_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
 				  "message too large");
 		return 0;
 	}
-	if (c->rx_len + len > c->rx_cap) {
-		size_t ncap = c->rx_cap ? c->rx_cap : 1024;
-		char *nb;
+	whole = lws_is_final_fragment(wsi) &&
+		lws_remaining_packet_payload(wsi) == 0;
+	if (!whole || c->rx_len > 0) {
+		if (c->rx_len + len > c->rx_cap) {
+			size_t ncap = c->rx_cap ? c->rx_cap : 1024;
+			char *nb;
 
-		while (ncap < c->rx_len + len)
-			ncap *= 2;
-		if (ncap > e->conf.max_frame)
-			ncap = e->conf.max_frame;
-		if ((nb = realloc(c->rx, ncap)) == NULL) {
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-					 (unsigned char *)"out of memory", 13);
-			return -1;
+			while (ncap < c->rx_len + len)
+				ncap *= 2;
+			if (ncap > e->conf.max_frame)
+				ncap = e->conf.max_frame;
+			if ((nb = realloc(c->rx, ncap)) == NULL) {
+				lws_close_reason(wsi,
+						 LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+						 (unsigned char *)"out of memory", 13);
+				return -1;
+			}
+			c->rx = nb;
+			c->rx_cap = ncap;
 		}
-		c->rx = nb;
-		c->rx_cap = ncap;
+		memcpy(c->rx + c->rx_len, in, len);
+		c->rx_len += len;
+		if (!whole)
+			return 0;
+		msg = c->rx;
+		mlen = c->rx_len;
 	}
-	memcpy(c->rx + c->rx_len, in, len);
-	c->rx_len += len;
-	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi) > 0)
-		return 0;
 	if (!rate_ok(e, c)) {
-		uint64_t now = edge_now_ms();
-
 		e->m.rate_limited++;
 		c->strikes++;
 		if (c->strikes > e->conf.rate_burst) {
@@ -892,24 +943,18 @@ edge_client_receive(struct edge *e, struct edge_client *c, const void *in,
 			 * socket, would make the kernel reset the connection
 			 * and the client would see neither. */
 			e->m.rate_closes++;
-			c->rx_len = 0;
+			rx_release(c);
 			c->flush_before_close = 1;
 			edge_client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 					  "rate limit");
 			return 0;
 		}
-		(void)now;
 		reply_error(e, c, "rate_limited",
 			    "too many messages: slow down", NULL);
 	} else {
-		dispatch(e, c, c->rx, c->rx_len);
+		dispatch(e, c, msg, mlen);
 	}
-	c->rx_len = 0;
-	if (c->rx_cap > 4096) {
-		free(c->rx);
-		c->rx = NULL;
-		c->rx_cap = 0;
-	}
+	rx_release(c);
 	return 0;
 }
 

@@ -56,42 +56,60 @@ int edge_conf_set(struct edge_conf *c, const char *key, const char *val,
 		  char *err, size_t errlen);
 int edge_conf_check(struct edge_conf *c, char *err, size_t errlen);
 
+struct edge;
 struct edge_filter; /* filters.c */
 struct edge_link;   /* link.c */
 struct edge_ipcount;
 
+/*
+ * One WebSocket client, in the per-connection storage lws allocates for
+ * the "flow" protocol.  Idle connections are the common case (15 000 on
+ * one edge), so the layout is kept small: no string buffers (the address
+ * lives in the shared per-IP entry, the clientId is made from the
+ * identify time and the serial when needed), flags as bits, and the
+ * reassembly buffer and the queue's array exist only while in use.
+ */
 struct edge_client {
 	struct edge_client *prev, *next;
 	struct lws *wsi;
 	uint64_t serial;       /* unique within this edge run */
-	char addr[64];
-	char id[128];          /* clientId once identified */
+	uint64_t ident_ms;     /* identify_client time (0: not yet); with
+				* serial and the edge id it is the clientId */
+	struct edge_ipcount *ip; /* per-IP count; holds the address text */
 	struct edge_fq q;      /* frames not yet written */
 	size_t partial;        /* bytes lws may still hold of the last write */
-	/* reassembly of one incoming message */
+	/* reassembly of one incoming message that came in several pieces;
+	 * NULL between messages */
 	char *rx;
 	size_t rx_len, rx_cap;
 	/* token bucket */
 	double tokens;
 	uint64_t tb_ms;
 	unsigned strikes;      /* consecutive rate-limited messages */
+	int close_code;        /* != 0: close at the next WRITEABLE */
 	/* position in the event stream */
 	uint64_t queued_seq;   /* highest event seq queued */
 	uint64_t written_seq;  /* highest event seq written */
-	int resuming;          /* not live yet: see client.c, "resume" */
-	int resume_wait;       /* next history part once the queue drains */
 	uint64_t resume_pos;
 	uint64_t resume_deadline_ms; /* stop waiting for the hub link */
 	struct edge_filter *filter;
-	int sub_pending;       /* logs_subscribed not sent yet */
-	int can_write;         /* presented the write token */
-	int close_code;        /* != 0: close at the next WRITEABLE */
-	int flush_before_close; /* ... after what is queued has gone */
-	int close_sent;        /* close frame written, waiting for quiet */
 	uint64_t close_sent_ms, last_in_ms;
 	const char *close_reason;
-	struct edge_ipcount *ip;
+	unsigned char resuming;  /* not live yet: see client.c, "resume" */
+	unsigned resume_wait : 1; /* next history part once the queue drains */
+	unsigned sub_pending : 1; /* logs_subscribed not sent yet */
+	unsigned can_write : 1;  /* presented the write token */
+	unsigned flush_before_close : 1; /* ... after what is queued has gone */
+	unsigned close_sent : 1; /* close frame written, waiting for quiet */
 };
+
+/* The clientId of C ("frontend_<ms>_<edge id>_<serial>") into BUF, or ""
+ * before identify_client.  Returns BUF. */
+#define EDGE_CLIENT_ID_MAX 128
+const char *edge_client_id(const struct edge *e, const struct edge_client *c,
+			   char *buf, size_t len);
+/* C's peer address as text. */
+const char *edge_client_addr(const struct edge_client *c);
 
 /* Per-session data of an HTTP request. */
 struct edge_http {
@@ -112,6 +130,7 @@ struct edge_metrics {
 	uint64_t rate_closes;
 	uint64_t proto_errors;
 	uint64_t upgrades_refused;
+	uint64_t accept_pauses;  /* listener paused: too many handshakes */
 	uint64_t hub_events;
 	uint64_t hub_bytes;   /* JSON bytes of the frames forwarded */
 	uint64_t hub_gaps;
@@ -139,6 +158,11 @@ struct edge {
 	int defer_writes;            /* in a drain: see edge_client_flush */
 	int listen_fd;               /* own listener (--reuseport), or -1 */
 	lws_retry_bo_t retry;
+	lws_sorted_usec_list_t sweep; /* server.c: once a second */
+	uint64_t sweep_churn;        /* connections + disconnections then */
+	struct lws *lsock;           /* the listener, once it accepted */
+	int accept_paused;           /* too many handshakes: not polled */
+	lws_sorted_usec_list_t accept_sul;
 	char www_real[PATH_MAX];
 };
 

@@ -116,3 +116,14 @@ edge_fq_shrink(struct edge_fq *q)
 		q->head = 0;
 	}
 }
+
+void
+edge_fq_trim(struct edge_fq *q)
+{
+	if (q->n == 0 && q->v != NULL) {
+		free(q->v);
+		q->v = NULL;
+		q->cap = 0;
+		q->head = 0;
+	}
+}

@@ -33,8 +33,12 @@ void edge_fq_clear(struct edge_fq *q);
  * Returns 0, EDGE_FQ_FULL (over a limit), or -ENOMEM.
  */
 int edge_fq_push(struct edge_fq *q, struct edge_frame *f, size_t extra);
-/* An empty queue gives back storage past its first few slots. */
+/* An empty queue gives back storage past its first few slots (cheap
+ * enough after every drain: a busy queue keeps its small array). */
 void edge_fq_shrink(struct edge_fq *q);
+/* An empty queue gives back all its storage (for queues that have been
+ * idle for a while: the next push allocates again). */
+void edge_fq_trim(struct edge_fq *q);
 /* Oldest frame (reference stays in the queue) or NULL. */
 struct edge_frame *edge_fq_peek(const struct edge_fq *q);
 /* I-th oldest frame, I < n. */

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 
 #include "edge.h"
+#include "lwsmem.h"
 
 static void
 metric(struct edge_buf *b, const char *name, const char *type,
@@ -38,6 +39,12 @@ edge_metrics_render(struct edge *e, struct edge_buf *b)
 	metric(b, "flowhub_edge_upgrades_refused_total", "counter",
 	       "WebSocket upgrades refused (path, origin, token, limits)",
 	       m->upgrades_refused);
+	metric(b, "flowhub_edge_handshakes", "gauge",
+	       "HTTP connections holding a header table (upgrades not yet done, requests being read, this one included)",
+	       edge_lwsmem_in_use() / 2);
+	metric(b, "flowhub_edge_accept_pauses_total", "counter",
+	       "times accepting paused for too many handshakes at once",
+	       m->accept_pauses);
 	metric(b, "flowhub_edge_messages_sent_total", "counter",
 	       "messages written to clients", m->msgs_sent);
 	metric(b, "flowhub_edge_messages_dropped_total", "counter",

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +33,79 @@
 #include "edge.h"
 #include "link.h"
 #include "log.h"
+#include "lwsmem.h"
 
 #define SHUTDOWN_MS 3000
 #define ARG_MAX 2048 /* longest query argument read (logs=...) */
+/* Header-table region: at most this many slots (512 MiB of address
+ * space); tables past it go to malloc. */
+#define LWSMEM_MAX_SLOTS (128u << 10)
 
 static struct edge *
 edge_of(struct lws *wsi)
 {
 	return lws_context_user(lws_get_context(wsi));
+}
+
+/*
+ * Accept pacing.  lws' listener accepts the whole backlog whenever it is
+ * readable, and each connection's handshake clock (timeout_secs) starts
+ * at accept.  When clients arrive faster than the edge can answer their
+ * upgrades (a burst of reconnects on a busy machine), connections then
+ * queue inside the edge until their clock runs out and lws drops them,
+ * after the work of accepting them was spent: with the edge held to a
+ * tenth of a CPU, 37 of 15 000 clients got in (measured,
+ * doc/performance.md).  So at most HS_MAX
+ * connections may be in their HTTP handshake at once (counted by their
+ * header tables, lwsmem.c); past that the listener is taken out of the
+ * poll set and the rest wait in the kernel's backlog, or retry their
+ * SYN, where no clock runs, until no more than HS_RESUME are left.  lws
+ * puts the listener back itself whenever a connection closes; the next
+ * accept then pauses it again.
+ */
+#define HS_MAX 2048
+#define HS_RESUME (HS_MAX / 2)
+#define HS_CHECK_US (5 * LWS_US_PER_MS)
+
+static size_t
+handshaking(void)
+{
+	return edge_lwsmem_in_use() / 2;
+}
+
+static void
+accept_check(lws_sorted_usec_list_t *sul)
+{
+	struct edge *e = lws_container_of(sul, struct edge, accept_sul);
+
+	if (handshaking() > HS_RESUME) {
+		lws_sul_schedule(e->ctx, 0, &e->accept_sul, accept_check,
+				 HS_CHECK_US);
+		return;
+	}
+	e->accept_paused = 0;
+	if (e->lsock)
+		lws_rx_flow_control(e->lsock, 1);
+}
+
+/* Called for each accepted connection: 1 when the listener should stop
+ * accepting for now (it has been taken out of the poll set). */
+static int
+accept_gate(struct edge *e, struct lws *lsock)
+{
+	e->lsock = lsock;
+	if (handshaking() < HS_MAX)
+		return 0;
+	lws_rx_flow_control(lsock, 0);
+	if (!e->accept_paused) {
+		e->accept_paused = 1;
+		e->m.accept_pauses++;
+		log_debug("%zu connections in their handshake: accepting "
+			  "paused", handshaking());
+		lws_sul_schedule(e->ctx, 0, &e->accept_sul, accept_check,
+				 HS_CHECK_US);
+	}
+	return 1;
 }
 
 static int
@@ -50,6 +116,11 @@ http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct edge_http *h = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		/* WSI is lws' listener here; this connection is accepted
+		 * either way. */
+		(void)accept_gate(e, wsi);
+		return 0;
 	case LWS_CALLBACK_HTTP:
 		if (edge_http_request(e, wsi, h, in ? (const char *)in : "/") < 0)
 			return -1;
@@ -238,6 +309,8 @@ listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	if (reason != LWS_CALLBACK_RAW_RX_FILE)
 		return 0;
 	for (i = 0; i < 64; i++) {
+		if (accept_gate(e, wsi))
+			break;
 		fd = accept4(e->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			break;
@@ -247,9 +320,28 @@ listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
+/*
+ * rx_buffer_size: lws allocates this (plus LWS_PRE) for every WebSocket
+ * connection for as long as it lives, and hands messages over in pieces
+ * of at most this size; client.c handles a message that fits in place
+ * and reassembles larger ones.  Client commands are small, so a small
+ * piece costs a few extra callbacks for the rare large message and saves
+ * 3.5 KiB per idle connection against 4 KiB.  lws also reads at most this
+ * much from a socket per turn of the loop, so it paces what one client
+ * can push at once.
+ *
+ * tx_packet_size: left at 0, lws would cap every send() at
+ * rx_buffer_size and copy the rest of each write into its own buffer;
+ * the edge's writes (batches up to EDGE_BATCH_BYTES, single frames
+ * larger than that) go to the kernel in one send() instead.
+ */
+#define EDGE_RX_CHUNK 512
+#define EDGE_TX_PACKET (1u << 20)
+
 static struct lws_protocols protocols[] = {
 	{"http", http_cb, sizeof(struct edge_http), 0, 0, NULL, 0},
-	{"flow", flow_cb, sizeof(struct edge_client), 4096, 0, NULL, 0},
+	{"flow", flow_cb, sizeof(struct edge_client), EDGE_RX_CHUNK, 0, NULL,
+	 EDGE_TX_PACKET},
 	{"edge-listen", listen_cb, 0, 0, 0, NULL, 0},
 	{NULL, NULL, 0, 0, 0, NULL, 0}
 };
@@ -273,6 +365,33 @@ lws_log_emit(int level, const char *line)
 		log_warnx("lws: %s", buf);
 	else
 		log_debug("lws: %s", buf);
+}
+
+/*
+ * Once a second: clients with nothing queued give their queue's array
+ * back (an idle client then holds none; a busy one keeps it between
+ * drains and loses it at most once a second), and when connections came
+ * or went since the last sweep, malloc_trim() returns the heap's free
+ * pages to the kernel: a burst of connects or disconnects leaves free
+ * space between live allocations that glibc would otherwise keep.
+ */
+#define SWEEP_US LWS_US_PER_SEC
+#define SWEEP_TRIM_CHURN 64
+
+static void
+sweep(lws_sorted_usec_list_t *sul)
+{
+	struct edge *e = lws_container_of(sul, struct edge, sweep);
+	struct edge_client *c;
+	uint64_t churn = e->m.connections + e->m.disconnections;
+
+	for (c = e->clients; c; c = c->next)
+		edge_fq_trim(&c->q);
+	if (churn - e->sweep_churn >= SWEEP_TRIM_CHURN) {
+		e->sweep_churn = churn;
+		malloc_trim(0);
+	}
+	lws_sul_schedule(e->ctx, 0, &e->sweep, sweep, SWEEP_US);
 }
 
 static int
@@ -329,6 +448,7 @@ edge_server_open(struct edge *e, char *err, size_t errlen)
 	struct lws_context_creation_info info;
 	lws_sock_file_fd_type sfd;
 	const char *a = e->conf.listen_addr;
+	size_t nslots;
 
 	lws_set_log_level(log_getlevel() >= LOG_LVL_DEBUG
 				  ? (LLL_ERR | LLL_WARN | LLL_NOTICE)
@@ -364,6 +484,12 @@ edge_server_open(struct edge *e, char *err, size_t errlen)
 		info.ssl_cert_filepath = e->conf.tls_cert;
 		info.ssl_private_key_filepath = e->conf.tls_key;
 	}
+	/* Every connection holds two slots (table and data) while in its
+	 * HTTP handshake; see lwsmem.c. */
+	nslots = 2 * (size_t)info.fd_limit_per_thread;
+	if (edge_lwsmem_open(nslots < LWSMEM_MAX_SLOTS ? nslots
+						       : LWSMEM_MAX_SLOTS) != 0)
+		log_warnx("no separate region for header tables: using malloc");
 	e->ctx = lws_create_context(&info);
 	if (e->ctx == NULL) {
 		snprintf(err, errlen, "cannot create the server context");
@@ -375,6 +501,7 @@ edge_server_open(struct edge *e, char *err, size_t errlen)
 			 e->conf.port);
 		return -1;
 	}
+	lws_sul_schedule(e->ctx, 0, &e->sweep, sweep, SWEEP_US);
 	if (e->listen_fd >= 0) {
 		sfd.filefd = e->listen_fd;
 		if (lws_adopt_descriptor_vhost(e->vh, LWS_ADOPT_RAW_FILE_DESC, sfd,
@@ -408,9 +535,13 @@ edge_server_run(struct edge *e, volatile int *stop)
 void
 edge_server_close(struct edge *e)
 {
-	if (e->ctx)
+	if (e->ctx) {
+		lws_sul_cancel(&e->sweep);
+		lws_sul_cancel(&e->accept_sul);
 		lws_context_destroy(e->ctx);
+	}
 	e->ctx = NULL;
+	(void)edge_lwsmem_close();
 	if (e->listen_fd >= 0)
 		close(e->listen_fd);
 	e->listen_fd = -1;

@@ -6,10 +6,10 @@ EDGE_TEST_LIBS = edge/libedge.la $(CHECK_LIBS)
 if HAVE_CHECK
 check_PROGRAMS += %reldir%/unit/test_edge_mp2json %reldir%/unit/test_edge_proto \
 	%reldir%/unit/test_edge_queue %reldir%/unit/test_edge_recent \
-	%reldir%/unit/test_edge_token
+	%reldir%/unit/test_edge_token %reldir%/unit/test_edge_lwsmem
 TESTS += %reldir%/unit/test_edge_mp2json %reldir%/unit/test_edge_proto \
 	%reldir%/unit/test_edge_queue %reldir%/unit/test_edge_recent \
-	%reldir%/unit/test_edge_token
+	%reldir%/unit/test_edge_token %reldir%/unit/test_edge_lwsmem
 %canon_reldir%_unit_test_edge_mp2json_SOURCES = %reldir%/unit/test_edge_mp2json.c
 %canon_reldir%_unit_test_edge_mp2json_CFLAGS = $(EDGE_TEST_CFLAGS)
 %canon_reldir%_unit_test_edge_mp2json_CPPFLAGS = $(EDGE_TEST_CPPFLAGS)
@@ -30,4 +30,8 @@ TESTS += %reldir%/unit/test_edge_mp2json %reldir%/unit/test_edge_proto \
 %canon_reldir%_unit_test_edge_token_CFLAGS = $(EDGE_TEST_CFLAGS)
 %canon_reldir%_unit_test_edge_token_CPPFLAGS = $(EDGE_TEST_CPPFLAGS)
 %canon_reldir%_unit_test_edge_token_LDADD = $(EDGE_TEST_LIBS)
+%canon_reldir%_unit_test_edge_lwsmem_SOURCES = %reldir%/unit/test_edge_lwsmem.c
+%canon_reldir%_unit_test_edge_lwsmem_CFLAGS = $(EDGE_TEST_CFLAGS)
+%canon_reldir%_unit_test_edge_lwsmem_CPPFLAGS = $(EDGE_TEST_CPPFLAGS)
+%canon_reldir%_unit_test_edge_lwsmem_LDADD = $(EDGE_TEST_LIBS)
 endif

@@ -869,6 +869,10 @@ export class FlowhubClient {
 			break;
 		default: {
 			const keys = this.model.handle(msg);
+			/* a resumed connection gets no state: its first event shows
+			 * it works, and the next outage starts at 0.5 s again */
+			if (this.urlResume && keys.length && EVENT_TYPES.includes(msg.type))
+				this.attempt = 0;
 			if (!this.model.resuming && this.resumeTimer) {
 				clearTimeout(this.resumeTimer);
 				this.resumeTimer = null;

@@ -484,6 +484,8 @@ describe('client', () => {
 		assert.equal(c.state.lastSeq, 13);
 		assert.deepEqual(c.state.actionHistory.map((a) => [a.blockId, a.success]),
 			[['b', null], ['a', false]]);
+		/* the resumed stream proves the connection: backoff starts over */
+		assert.equal(c.attempt, 0);
 		/* no greeting is asked for: a state would jump over the replay */
 		t.mock.timers.tick(10000);
 		assert.ok(!ws.types().includes('request_initial_state'));

@@ -419,14 +419,17 @@ async function main() {
 		/* back online: the client tries at once instead of waiting */
 		await ctx.setOffline(false);
 		await page.waitForSelector('#conn[data-status="connected"]', { timeout: 10000 });
-		const again = sockets.slice(nSockets).find((c) => c.sent.some((m) => m.type === 'resume'));
+		/* the resume point and the log filters ride on the upgrade URL */
+		const again = sockets.slice(nSockets).find((c) => new URL(c.url).searchParams.has('since'));
 		if (!again)
-			throw new Error('no resume sent on the new connection');
-		const resume = again.sent.find((m) => m.type === 'resume');
-		if (resume.since !== since)
-			throw new Error(`resume since ${resume.since}, expected ${since}`);
-		if (!again.sent.some((m) => m.type === 'subscribe_logs'))
-			throw new Error('log subscription not renewed after reconnect');
+			throw new Error('no ?since= on the new connection');
+		const q = new URL(again.url).searchParams;
+		if (Number(q.get('since')) !== since)
+			throw new Error(`resume since ${q.get('since')}, expected ${since}`);
+		if (!q.has('logs') || typeof JSON.parse(q.get('logs')) !== 'object')
+			throw new Error('log subscription not renewed on the reconnect URL');
+		if (again.received.some((m) => m.type === 'initial_execution_state'))
+			throw new Error('a greeting state on a connection that resumed from the URL');
 		await until('the page to catch up past the outage',
 			async () => (await pageState(page)).lastSeq > since + 20, 15000);
 		ok(`page reconnected and resumed since ${since}`);

@@ -149,6 +149,32 @@ START_TEST(shouldGiveBackStorageOnceEmpty)
 }
 END_TEST
 
+START_TEST(shouldHoldNoStorageOnceTrimmedEmpty)
+{
+	struct edge_fq q;
+	struct edge_frame *f = mkframe(1, 1);
+
+	/* One frame, as an idle client's greeting: a small array that the
+	 * drain keeps (shrink) but a trim gives back. */
+	edge_fq_init(&q, 0, 0);
+	ck_assert_int_eq(edge_fq_push(&q, f, 0), 0);
+	ck_assert_ptr_nonnull(q.v);
+	edge_fq_trim(&q); /* not empty: kept */
+	ck_assert_ptr_nonnull(q.v);
+	edge_frame_unref(edge_fq_pop(&q));
+	edge_fq_shrink(&q);
+	ck_assert_ptr_nonnull(q.v);
+	edge_fq_trim(&q);
+	ck_assert_ptr_null(q.v);
+	ck_assert_uint_eq(q.cap, 0);
+	edge_fq_trim(&q); /* again: nothing to do */
+	ck_assert_int_eq(edge_fq_push(&q, f, 0), 0); /* usable again */
+	ck_assert_ptr_eq(edge_fq_peek(&q), f);
+	edge_fq_fini(&q);
+	edge_frame_unref(f);
+}
+END_TEST
+
 START_TEST(shouldBuildAnEventFrameWithHeadroom)
 {
 	msgpack_sbuffer sb;
@@ -198,6 +224,7 @@ suite(void)
 	tcase_add_test(t, shouldRefuseAPushOverTheByteLimitCountingPartialSends);
 	tcase_add_test(t, shouldKeepFifoOrderAcrossGrowth);
 	tcase_add_test(t, shouldGiveBackStorageOnceEmpty);
+	tcase_add_test(t, shouldHoldNoStorageOnceTrimmedEmpty);
 	tcase_add_test(t, shouldBuildAnEventFrameWithHeadroom);
 	suite_add_tcase(s, t);
 	return s;
