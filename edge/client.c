@@ -402,13 +402,16 @@ go_live(struct edge *e, struct edge_client *c, size_t idx)
 		c->queued_seq = pos;
 }
 
-/* The resume cannot go on: the state instead, or with no state to give a
- * client that came to resume, 1013 (it comes back with its position). */
+/* The resume cannot go on: the state instead.  But a client that came to
+ * resume (and waited for the hub) is closed with 1013 when the edge has no
+ * state, or only one older than the client's position: it comes back
+ * later with its position rather than lose it. */
 static void
 resume_fallback(struct edge *e, struct edge_client *c)
 {
 	drop_unsent_events(c);
-	if (e->recent.snap == NULL && c->resume_deadline_ms != 0) {
+	if (c->resume_deadline_ms != 0 &&
+	    (e->recent.snap == NULL || e->recent.snap->seq < c->resume_pos)) {
 		c->resuming = RESUME_NONE;
 		edge_client_close(c, 1013, "hub unavailable, try again later");
 		return;

@@ -117,6 +117,15 @@ async def main():
                    ("since=1&logs=" + urllib.parse.quote('{"tag":5}'),
                     "tag not a string")]:
         await refused(f"ws://127.0.0.1:{PA}/ws/flow?{q}", why)
+    # the logs value is URL-decoded as a form field: '+' is a space
+    # (what URLSearchParams writes), %2B a plus, %26 no separator
+    for q, tag in [("%7B%22tag%22%3A%22Pump+1%22%7D", "Pump 1"),
+                   ("%7B%22tag%22%3A%22a%2Bb%26c%3Dd%22%7D", "a+b&c=d")]:
+        c = await Client(f"ws://127.0.0.1:{PA}/ws/flow?since=0&logs={q}", "enc").connect()
+        m = await c.expect("logs_subscribed")
+        check(m["data"]["filters"].get("tag") == tag,
+              f"logs={q}: filter {m['data']['filters']}, want tag {tag!r}")
+        await c.close()
     # without since: the greeting as always
     plain = await Client(url(PA), "plain").connect()
     await plain.expect("initial_execution_state")
