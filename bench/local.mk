@@ -34,7 +34,7 @@ CLEANFILES += %reldir%/emitload$(EXEEXT)
 bench: %reldir%/emitload$(EXEEXT)
 
 dist_noinst_SCRIPTS += %reldir%/run
-EXTRA_DIST += %reldir%/README.md %reldir%/report.py %reldir%/perfsum.py %reldir%/baseline/server.js \
+EXTRA_DIST += %reldir%/README.md %reldir%/latab %reldir%/report.py %reldir%/perfsum.py %reldir%/baseline/server.js \
 	%reldir%/baseline/package.json %reldir%/baseline/package-lock.json
 
 # ---- hub ----------------------------------------------------------------------

@@ -290,8 +290,21 @@ conn_release(struct worker *w, struct conn *c)
 static void
 conn_fail(struct worker *w, struct conn *c, int slot, bool open)
 {
+	static _Atomic unsigned noted;
+	static const char *states[] = { "idle", "connecting", "handshake",
+		"open", "closed" };
+	int err = errno;
+
 	if (c->state == C_CLOSED)
 		return;
+	/* Say how the first few connects failed: errno 0 with "reset" is
+	 * the server closing before its 101. */
+	if (!open && atomic_fetch_add(&noted, 1) < 10)
+		fprintf(stderr, "wsload: connect failed (%s) while %s, %.0f ms "
+		    "after connect(): %s\n", fail_names[slot],
+		    states[c->state],
+		    (double)(now_ns(CLOCK_MONOTONIC) - c->t_start) / 1e6,
+		    err ? strerror(err) : "closed by the server");
 	if (open) {
 		w->closes[slot]++;
 		atomic_fetch_add(&n_closed, 1);
@@ -620,6 +633,7 @@ on_readable(struct worker *w, struct conn *c)
 			c->rx_cap *= 2;
 			c->rx = xrealloc(c->rx, c->rx_cap);
 		}
+		errno = 0;
 		n = recv(c->fd, c->rx + c->rx_len, c->rx_cap - c->rx_len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -652,6 +666,7 @@ on_event(struct worker *w, struct conn *c, uint32_t evs)
 		if (evs & (EPOLLERR | EPOLLHUP | EPOLLOUT)) {
 			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
 			if (err) {
+				errno = err;
 				conn_fail(w, c, F_REFUSED, false);
 				return;
 			}

@@ -55,15 +55,20 @@ edge_of(struct lws *wsi)
  * queue inside the edge until their clock runs out and lws drops them,
  * after the work of accepting them was spent: with the edge held to a
  * tenth of a CPU, 37 of 15 000 clients got in (measured,
- * doc/performance.md).  So at most HS_MAX
- * connections may be in their HTTP handshake at once (counted by their
- * header tables, lwsmem.c); past that the listener is taken out of the
- * poll set and the rest wait in the kernel's backlog, or retry their
- * SYN, where no clock runs, until no more than HS_RESUME are left.  lws
- * puts the listener back itself whenever a connection closes; the next
- * accept then pauses it again.
+ * doc/performance.md).  So at most HS_MAX connections may be in their
+ * HTTP handshake at once (counted by their header tables, lwsmem.c);
+ * past that the listener is taken out of the poll set and the rest wait
+ * in the kernel's backlog, or retry their SYN, where no clock runs,
+ * until no more than HS_RESUME are left.  lws puts the listener back
+ * itself whenever a connection closes; the next accept then pauses it
+ * again.  HS_MAX is a compromise: at a tenth of a CPU the edge still
+ * upgrades ~750 connections a second, so 8192 wait at most ~11 s of the
+ * 20; a smaller limit lets a burst overflow the kernel's backlog (4096
+ * here) more often, and a few of the connections whose SYNs the kernel
+ * then drops end up reset by it (2048 lost 1 of 15 000 in some runs);
+ * and it takes that many silent sockets to stall new connects.
  */
-#define HS_MAX 2048
+#define HS_MAX 8192
 #define HS_RESUME (HS_MAX / 2)
 #define HS_CHECK_US (5 * LWS_US_PER_MS)
 

@@ -13,8 +13,8 @@ Usage: edge_idle.py PORT EDGE_PID MAX_FRAME
 3. Memory: 1000 subscribed idle clients.  Each must get its state and its
    logs_subscribed; the edge's RSS may grow by less than 16 KiB per client
    (a leak guard, far above the ~2 KiB they cost; doc/performance.md).
-4. Accept pacing: 2100 TCP connections that never send their request
-   hold the edge's handshake limit (2048); once most of them are gone the
+4. Accept pacing: 8300 TCP connections that never send their request
+   hold the edge's handshake limit (8192); once most of them are gone the
    edge accepts again, /metrics counts the pause, and WebSocket clients
    connect normally.
 Exit 1 on a violated expectation."""
@@ -230,21 +230,30 @@ per = (after - before) * 1024 / max(n_ready, 1)
 print("edge RSS %d -> %d KiB: %.0f bytes per idle client" % (before, after, per))
 check(per < 16384, "under 16 KiB per idle client")
 # ---- 4. accept pacing ---------------------------------------------------------
+def edge_nofile(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    return 0
+
+
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-if hard < 3500:
-    print("SKIP part 3: RLIMIT_NOFILE hard limit %d" % hard)
+if hard < 9500 or edge_nofile(edge_pid) < 9500:
+    print("SKIP part 4: open-file limits %d (here), %d (edge) below 9500"
+          % (hard, edge_nofile(edge_pid)))
 else:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     silent = []
-    for i in range(2100):
+    for i in range(8300):
         s = socket.socket()
         s.setblocking(False)
         s.connect_ex((HOST, port))
         silent.append(s)
     time.sleep(2)  # the edge accepts up to its limit, then pauses
-    for s in silent[:1200]:
+    for s in silent[:7300]:
         s.close()
-    del silent[:1200]
+    del silent[:7300]
     t = time.monotonic()
     metrics = None
     while time.monotonic() - t < 10:
@@ -270,7 +279,7 @@ else:
     pauses = int(vals.get("flowhub_edge_accept_pauses_total", "0"))
     hs = int(vals.get("flowhub_edge_handshakes", "-1"))
     check(pauses >= 1, "accepting paused at the handshake limit (%d pauses)" % pauses)
-    check(0 < hs <= 1024, "accepting again with %d connections in their handshake" % hs)
+    check(0 < hs <= 4096, "accepting again with %d connections in their handshake" % hs)
     for s in silent:
         s.close()
     time.sleep(0.5)
