@@ -71,13 +71,22 @@ fault_cleanup() {
 	exit "$rc"
 }
 
-# fault_free_ports N: N consecutive free TCP ports on loopback
+# fault_free_ports N: N consecutive free TCP ports on loopback, below the
+# kernel's ephemeral range: supervisord binds them only later, and a port
+# in that range may meanwhile be taken by any outgoing connection of the
+# tests running alongside (the other tests' servers use kernel-chosen
+# ports, from that range too).
 fault_free_ports() {
 	$PY - "$1" <<'EOF'
 import random, socket, sys
 n = int(sys.argv[1])
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+top = low if low - n > 12000 else 60000
 for _ in range(200):
-    base = random.randrange(20000, 60000 - n)
+    base = random.randrange(10000, top - n)
     socks = []
     try:
         for p in range(base, base + n):
