@@ -2,6 +2,7 @@
 import asyncio
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -175,8 +176,8 @@ async def main():
                           (c4, s0, ALL)):
         same(c, ref, after, flt, f"{c.name} live after its replay")
 
-    # 4. older than the hub retains (400): a fresh state, then the events
-    await emit(150)
+    # 4. older than the hub retains (2000): a fresh state, then the events
+    await emit(2500, 5000)
     await snapshot_current(PA)
     c6 = await resumed("c6", PA, 1)
     check(len(c6.states) == 1 and c6.states[0]["data"] is not None,
@@ -186,7 +187,47 @@ async def main():
     got = [m["seq"] for m in c6.events()]
     check(got == want(ref, st, None), f"too old: events after the state {got[:5]}")
 
-    # 5. an edge that has no hub link yet: the client waits for it
+    # 5. clients that keep reconnecting (random lifetimes, so the filter
+    # is now and then dropped and registered anew) while events flow:
+    # each must end with every seq, each once, in order (at 1000/s the
+    # hub's 2000 retained events leave 2 s for a reconnect)
+    base = ref.last_seq
+    shared = {"target": None}
+
+    async def churner(i):
+        last, conns = base, 0
+        while shared["target"] is None or last < shared["target"]:
+            u = url(PA, last, ALL)
+            async with websockets.connect(u, max_size=None, max_queue=None,
+                                          ping_interval=None) as ws:
+                conns += 1
+                end = asyncio.get_running_loop().time() + random.uniform(0.02, 0.5)
+                while shared["target"] is None or last < shared["target"]:
+                    left = end - asyncio.get_running_loop().time()
+                    if left <= 0:
+                        break
+                    try:
+                        m = json.loads(await asyncio.wait_for(ws.recv(), left))
+                    except asyncio.TimeoutError:
+                        break
+                    check(m["type"] != "initial_execution_state",
+                          f"churn {i}: a state after since={last}")
+                    if "seq" in m:
+                        check(m["seq"] == last + 1,
+                              f"churn {i}: seq {m['seq']} after {last} (connection {conns})")
+                        last = m["seq"]
+            await asyncio.sleep(random.uniform(0, 0.05))
+        return conns
+
+    tasks = [asyncio.create_task(churner(i)) for i in range(3)]
+    await emit(6000, 1000)
+    await ref.drain(quiet=0.8)
+    shared["target"] = ref.last_seq
+    conns = await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    check(min(conns) > 5, f"churn: too few reconnects {conns}")
+    print(f"churn: 3 clients, {sum(conns)} connections, every seq {base + 1}..{ref.last_seq}")
+
+    # 6. an edge that has no hub link yet: the client waits for it
     last = ref.last_seq
     procs = []
 

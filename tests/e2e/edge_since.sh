@@ -3,10 +3,11 @@
 # (/ws/flow?since=S&logs=FILTERS) gets no greeting state but exactly the
 # events after S, logs matching its filter included, once and in order:
 # from the edge's recent buffer or the hub's history, while events flow,
-# and from an edge that is not linked to the hub yet; a state when S is
-# older than the hub retains; 400 for bad values.
+# for clients that keep reconnecting, and from an edge that is not linked
+# to the hub yet; a state when S is older than the hub retains; 400 for
+# bad values.
 . "$top_srcdir/tests/e2e/lib/edgelib.sh"
-start_hub --retain 400
+start_hub --retain 2000
 PA=$(free_port)
 PB=$(free_port)
 start_edge sa "$PA"
