@@ -6,10 +6,12 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "edge.h"
@@ -18,6 +20,25 @@
 
 static volatile int stop;
 static struct lws_context *wake_ctx;
+
+/*
+ * Once the clients have their 1001, what is left is freeing; but NNG 1.5
+ * can hang in nng_close, and an edge that does not exit keeps its
+ * supervisor from starting the next one.  Nothing the clients need is
+ * lost by leaving early.
+ */
+#define SHUTDOWN_GRACE_S 5
+
+static void *
+shutdown_watchdog(void *arg)
+{
+	(void)arg;
+	sleep(SHUTDOWN_GRACE_S);
+	log_warnx("closing the hub link did not finish within %d s: exiting now",
+		  SHUTDOWN_GRACE_S);
+	_exit(1);
+	return NULL;
+}
 
 static void
 usage(FILE *f)
@@ -211,6 +232,9 @@ main(int argc, char **argv)
 
 	log_info("stopped");
 	wake_ctx = NULL;
+	pthread_t wd;
+	if (pthread_create(&wd, NULL, shutdown_watchdog, NULL) == 0)
+		pthread_detach(wd);
 	edge_link_close(e.link);
 	e.link = NULL;
 	edge_sync_free(&e);

@@ -436,7 +436,7 @@ own_listener(struct edge *e, char *err, size_t errlen)
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 1024)) {
+	    bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, SOMAXCONN)) {
 		snprintf(err, errlen, "cannot listen on %s:%d: %s", a,
 			 e->conf.port, strerror(errno));
 		if (fd >= 0)
