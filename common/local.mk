@@ -4,7 +4,8 @@ noinst_LTLIBRARIES += common/libfhcommon.la
 common_libfhcommon_la_SOURCES = \
 	%reldir%/log.c %reldir%/log.h \
 	%reldir%/conf.c %reldir%/conf.h \
-	%reldir%/wire.h %reldir%/event.h
+	%reldir%/wire.h %reldir%/event.h \
+	%reldir%/schedpolicy.c %reldir%/schedpolicy.h
 # The event schema (JSON lines -> ring payloads, payload checks) and the
 # bounded msgpack walk.  Per-target flags also keep these objects apart
 # from the copy of mpvalid.c compiled into libshmring.

@@ -17,6 +17,7 @@
 #include "edge.h"
 #include "link.h"
 #include "log.h"
+#include "schedpolicy.h"
 
 static volatile int stop;
 static struct lws_context *wake_ctx;
@@ -206,6 +207,10 @@ main(int argc, char **argv)
 	e.start_ms = edge_now_ms();
 	edge_recent_init(&e.recent, 1024, 65536, 64u << 20);
 
+	/* Before any thread exists: they all inherit it (see schedpolicy.h). */
+	if ((rc = fh_sched_batch()) < 0)
+		log_warnx("cannot switch to SCHED_BATCH (%s): waking the edge "
+			  "may preempt other processes", strerror(-rc));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);

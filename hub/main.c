@@ -27,6 +27,7 @@
 #include "history.h"
 #include "hub.h"
 #include "log.h"
+#include "schedpolicy.h"
 #include "mpread.h"
 #include "state.h"
 
@@ -555,6 +556,10 @@ run(struct opts *op)
 		log_warnx("runtime-dir %s is writable by others (mode %03o): "
 			  "they could replace the hub's sockets",
 			  o.runtime_dir, (unsigned)(rst.st_mode & 0777));
+	/* Before any thread exists: they all inherit it (see schedpolicy.h). */
+	if ((rc = fh_sched_batch()) < 0)
+		log_warnx("cannot switch to SCHED_BATCH (%s): waking the hub "
+			  "may preempt the producers", strerror(-rc));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

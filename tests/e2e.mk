@@ -11,8 +11,10 @@ TESTS += \
 	%reldir%/e2e/edge_pause.sh \
 	%reldir%/e2e/edge_hubrestart.sh \
 	%reldir%/e2e/edge_options.sh \
-	%reldir%/e2e/edge_idle.sh
+	%reldir%/e2e/edge_idle.sh \
+	%reldir%/e2e/sched_policy.sh
 EXTRA_DIST += \
+	%reldir%/e2e/sched_policy.sh \
 	%reldir%/e2e/edge_idle.sh %reldir%/e2e/edge_idle.py \
 	%reldir%/e2e/edge_badinput.sh %reldir%/e2e/edge_badinput.py \
 	%reldir%/e2e/edge_security.sh %reldir%/e2e/edge_security.py \
