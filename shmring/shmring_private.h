@@ -109,7 +109,11 @@ struct shmring__hdr {
 #define POS_NONE UINT64_MAX
 #define WAKE_BIT UINT64_C(1)       /* in shmring_claim.pos: wake the consumer */
 #define CHECK_EVERY_NS 100000000ull /* liveness checks while stalled */
-#define SPIN_ROUNDS 2000
+/* The consumer's spin before it sleeps on the futex: about 5 us of PAUSE
+ * on this machine's CPUs.  2 000 rounds (46 us) made the hub spin half of
+ * its time at 50 000 events/s in bursts, taking a core from the edge and
+ * its clients on a small machine (doc/performance.md, Latency, change 6). */
+#define SPIN_ROUNDS 200
 #define EMPTY_POLLS 64              /* reads at one cursor between stall checks */
 
 /* What a handle of this process remembers about a slot it registered. */
