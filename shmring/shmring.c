@@ -38,7 +38,8 @@
  * its commit.  While the consumer is awake the fast path is one CAS, a
  * memcpy, one release store and loads of lines that stay shared.  A
  * FUTEX_WAKE that finds nobody waiting clears the flag, so a consumer
- * that died asleep does not leave producers paying a system call each.
+ * that died asleep does not leave producers paying a system call each,
+ * and wakes once more after clearing it (shmring__futex_wake says why).
  *
  * Wrap padding.  A record never crosses the end of the data area.  When
  * it would, the producer claims the rest of the area too and writes a
@@ -155,11 +156,16 @@ shmring__futex_wake(_Atomic uint32_t *w)
 	/* Nobody was waiting: the consumer died asleep, or is just about to
 	 * sleep.  Clear the flag so producers stop paying for wake-ups; a
 	 * consumer about to sleep then finds the word changed, does not
-	 * sleep, and looks again. */
+	 * sleep, and looks again.  But the consumer may have gone to sleep
+	 * between our wake and the clear (we can be preempted there): with
+	 * the flag cleared no later producer would wake it, and it would
+	 * sleep until its timeout.  So whoever clears the flag wakes once
+	 * more. */
 	if (syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, 1, NULL, NULL, 0) == 0) {
 		uint32_t one = 1;
 
-		atomic_compare_exchange_strong(w, &one, 0);
+		if (atomic_compare_exchange_strong(w, &one, 0))
+			syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, 1, NULL, NULL, 0);
 	}
 }
 
