@@ -47,6 +47,22 @@ mp_be(const uint8_t *p, unsigned n)
 	return v;
 }
 
+/*
+ * The value of a signed integer whose N big-endian body bytes start at P
+ * (N is 1, 2, 4 or 8, as mp_head gives for 0xd0-0xd3; a fixint has no
+ * body and is (int8_t) of its type byte instead).  Sign extension without
+ * a branch: flipping the sign bit and subtracting it again leaves a
+ * non-negative value as it was and carries a negative one through the
+ * upper bits.
+ */
+static inline int64_t
+mp_int_body(const uint8_t *p, unsigned n)
+{
+	uint64_t sign = (uint64_t)1 << (n * 8 - 1);
+
+	return (int64_t)((mp_be(p, n) ^ sign) - sign);
+}
+
 /* The kind a value starting with byte B has, or -1 for 0xc1 (reserved). */
 static inline int
 mp_kind_of(uint8_t b)

@@ -50,11 +50,7 @@ edge_mpr_next(struct edge_mpr *r, struct edge_mpv *v)
 			v->i = (int8_t)p[0];
 			break;
 		}
-		raw = mp_be(p + 1, h.body);
-		/* sign-extend from body bytes */
-		if (h.body < 8 && (raw >> (h.body * 8 - 1)) & 1)
-			raw |= ~(uint64_t)0 << (h.body * 8);
-		v->i = (int64_t)raw;
+		v->i = mp_int_body(p + 1, h.body);
 		if (v->i >= 0) {
 			v->type = EDGE_MPT_UINT;
 			v->u = (uint64_t)v->i;

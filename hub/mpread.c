@@ -84,7 +84,6 @@ read_integer(struct mp_cur *c, bool *neg, uint64_t *u, int64_t *s)
 	const uint8_t *p = c->p;
 	size_t left = (size_t)(c->end - p);
 	struct mp_head h;
-	uint64_t raw;
 
 	if (mp_head(p, left, &h) < 0 ||
 	    (h.kind != MP_UINT && h.kind != MP_INT) || h.hdr + h.body > left)
@@ -100,15 +99,11 @@ read_integer(struct mp_cur *c, bool *neg, uint64_t *u, int64_t *s)
 		}
 		return 0;
 	}
-	raw = mp_be(p + 1, h.body);
 	if (h.kind == MP_UINT) {
-		*u = raw;
+		*u = mp_be(p + 1, h.body);
 		return 0;
 	}
-	/* sign-extend from body bytes */
-	if (h.body < 8 && (raw >> (h.body * 8 - 1)) & 1)
-		raw |= ~(uint64_t)0 << (h.body * 8);
-	*s = (int64_t)raw;
+	*s = mp_int_body(p + 1, h.body);
 	if (*s >= 0)
 		*u = (uint64_t)*s;
 	else
