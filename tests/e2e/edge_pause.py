@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from edgeclient import Client, Stalled, check, run
+from edgeclient import Client, Stalled, check, feed_paced, run
 
 PA = int(sys.argv[1])
 EMIT, RING = sys.argv[2], sys.argv[3]
@@ -60,19 +60,7 @@ async def main():
         EMIT, "--ring", RING, "-", stdin=subprocess.PIPE,
         stderr=subprocess.DEVNULL)
     loop = asyncio.get_running_loop()
-    t0 = loop.time()
-    for i in range(COUNT):
-        if i % 2 == 0:
-            ev = {"event": "block_started", "blockId": f"b{i}",
-                  "blockType": "sensor_read", "displayText": PAD}
-        else:
-            ev = {"event": "block_executed", "blockId": f"b{i - 1}",
-                  "status": "completed", "result": {"pad": PAD}}
-        proc.stdin.write((json.dumps(ev) + "\n").encode())
-        if i % 50 == 49:
-            await proc.stdin.drain()
-            await asyncio.sleep(max(0, t0 + (i + 1) / RATE - loop.time()))
-    proc.stdin.close()
+    await feed_paced(proc.stdin, COUNT, PAD, RATE)
     await proc.wait()
     check(proc.returncode == 0, "flowhub-emit failed")
     await fast.until_seq(COUNT, limit=60)

@@ -1,13 +1,12 @@
 """Slow clients and bounded memory (see edge_slow.sh)."""
 import asyncio
 import os
-import json
 import concurrent.futures
 import subprocess
 import sys
 import urllib.request
 
-from edgeclient import Client, Stalled, check, rss_kb, run
+from edgeclient import Client, Stalled, check, feed_paced, rss_kb, run
 
 PA = int(sys.argv[1])
 EMIT, RING, PID = sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -38,23 +37,7 @@ async def main():
     proc = await asyncio.create_subprocess_exec(
         EMIT, "--ring", RING, "-", stdin=subprocess.PIPE,
         stderr=subprocess.DEVNULL)
-
-    async def feed():
-        loop = asyncio.get_running_loop()
-        t0 = loop.time()
-        for i in range(COUNT):
-            if i % 2 == 0:
-                ev = {"event": "block_started", "blockId": f"b{i}",
-                      "blockType": "sensor_read", "displayText": PAD}
-            else:
-                ev = {"event": "block_executed", "blockId": f"b{i - 1}",
-                      "status": "completed", "result": {"pad": PAD}}
-            proc.stdin.write((json.dumps(ev) + "\n").encode())
-            if i % 50 == 49:
-                await proc.stdin.drain()
-                await asyncio.sleep(max(0, t0 + (i + 1) / RATE - loop.time()))
-        proc.stdin.close()
-    feeder = asyncio.create_task(feed())
+    feeder = asyncio.create_task(feed_paced(proc.stdin, COUNT, PAD, RATE))
     codes = None
     reader = asyncio.create_task(fast.drain(quiet=3.0, limit=120))
     while not reader.done():

@@ -144,6 +144,28 @@ class Client:
             await self.ws.close()
 
 
+async def feed_paced(stdin, count, pad, rate, block=50):
+    """Write COUNT events to a flowhub-emit's STDIN, one JSON line each, and
+    close it: block_started and block_executed by turns, each carrying PAD
+    so that sockets fill.  Every BLOCK events the pipe is drained and the
+    writer sleeps until RATE events a second would have been written, so
+    the run keeps pace with the clock rather than with the emitter."""
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    for i in range(count):
+        if i % 2 == 0:
+            ev = {"event": "block_started", "blockId": f"b{i}",
+                  "blockType": "sensor_read", "displayText": pad}
+        else:
+            ev = {"event": "block_executed", "blockId": f"b{i - 1}",
+                  "status": "completed", "result": {"pad": pad}}
+        stdin.write((json.dumps(ev) + "\n").encode())
+        if i % block == block - 1:
+            await stdin.drain()
+            await asyncio.sleep(max(0, t0 + (i + 1) / rate - loop.time()))
+    stdin.close()
+
+
 def run(main):
     try:
         asyncio.run(asyncio.wait_for(main(), 90))
