@@ -43,6 +43,22 @@
 #include "mpread.h"
 #include "wire.h"
 
+/*
+ * Read by LeakSanitizer in sanitizer builds, unused otherwise.  NNG 1.5's
+ * req socket can lose a request it was still resending when a send times
+ * out just as a new pipe attaches: that is what "follow" does while the
+ * hub is killed and restarted, and LSan then reports the message (112
+ * bytes, allocated in nng_send) at exit.  Only leaks allocated under
+ * try_call are excused: every other leak of this tool still fails a test.
+ */
+__attribute__((visibility("default"))) const char *
+__lsan_default_suppressions(void);
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:try_call\n";
+}
+
 static int quiet_flush; /* follow: flush only at exit, keep up with the hub */
 
 static void

@@ -103,7 +103,9 @@ wait "$EMITPID" || fail "emit B: $(cat "$WORK/emit_b.err")"
 "$CLIENT" wait "$RPC" "$N" 30000 || fail "run B did not reach $N"
 "$HUB" --ring "$RING" --runtime-dir "$WORK/run" --status >"$WORK/status_b"
 grep -q "dropped: 0" "$WORK/status_b" || fail "ring refused writes: $(cat "$WORK/status_b")"
-wait "$FOLLOW" || fail "follower: $(cat "$WORK/follow.err")"
+wait "$FOLLOW"
+frc=$?
+[ $frc -eq 0 ] || fail "follower exited with status $frc: $(cat "$WORK/follow.err")"
 EXTRA_PIDS=
 "$CLIENT" req "$RPC" '["state"]' >"$WORK/state_b"
 stop_hub TERM
