@@ -5,6 +5,7 @@
 #   ringbench  the ring alone (shmring)
 #   wsload     WebSocket load generator (clients, latency, seq checks, RSS)
 #   emitload   paced producer into the ring (or JSON lines for the baseline)
+#   fanfloor   the least a fan-out can cost: ring -> one frame -> send() loop
 # bench/run drives wsload and emitload against flowhub and the Node.js
 # baseline.
 
@@ -33,8 +34,16 @@ CLEANFILES += %reldir%/emitload$(EXEEXT)
 %canon_reldir%_emitload_LDADD = shmring/libshmring.la
 bench: %reldir%/emitload$(EXEEXT)
 
+EXTRA_PROGRAMS += %reldir%/fanfloor
+CLEANFILES += %reldir%/fanfloor$(EXEEXT)
+%canon_reldir%_fanfloor_SOURCES = %reldir%/fanfloor.c %reldir%/wskey.c \
+	%reldir%/wskey.h %reldir%/wsframe.c %reldir%/wsframe.h \
+	%reldir%/hist.c %reldir%/hist.h
+%canon_reldir%_fanfloor_LDADD = shmring/libshmring.la
+bench: %reldir%/fanfloor$(EXEEXT)
+
 dist_noinst_SCRIPTS += %reldir%/run
-EXTRA_DIST += %reldir%/README.md %reldir%/latab %reldir%/report.py %reldir%/perfsum.py %reldir%/baseline/server.js \
+EXTRA_DIST += %reldir%/README.md %reldir%/latab %reldir%/floorab %reldir%/report.py %reldir%/perfsum.py %reldir%/baseline/server.js \
 	%reldir%/baseline/package.json %reldir%/baseline/package-lock.json
 
 # ---- hub ----------------------------------------------------------------------
