@@ -24,10 +24,13 @@ SCENARIOS = [
     ("sat1000-e2", "1000 clients, 2 edges"),
     ("c100", "100 clients, 1000 events/s"),
     ("c1000", "1000 clients, 100 events/s"),
+    ("c100-e2", "100 clients, 1000 events/s, 2 edges"),
+    ("c1000-e2", "1000 clients, 100 events/s, 2 edges"),
     ("flood", "1 client, producer unpaced"),
 ]
-FIXED = ["c100", "c1000", "flood"]
-BASE_FOR = {"sat100-e2": "sat100-e1", "sat1000-e2": "sat1000-e1"}
+FIXED = ["c100", "c1000", "c100-e2", "c1000-e2", "flood"]
+BASE_FOR = {"sat100-e2": "sat100-e1", "sat1000-e2": "sat1000-e1",
+            "c100-e2": "c100", "c1000-e2": "c1000"}
 
 
 LADDERS = {"one", "sat100-e1", "sat100-e2", "sat1000-e1", "sat1000-e2"}

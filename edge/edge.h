@@ -249,6 +249,8 @@ void edge_filter_reregister(struct edge *e);
 void edge_filter_hub_lost(struct edge *e);
 /* Register again what the hub has not taken (called once a second). */
 void edge_filter_retry(struct edge *e);
+/* Is a filter_add of ours still unanswered? */
+int edge_filter_adding(const struct edge *e);
 void edge_filter_free_all(struct edge *e);
 
 /* ---- sync.c: the stream from the hub --------------------------------- */
@@ -269,6 +271,8 @@ void edge_sync_logs(struct edge *e, int on);
  * returns the seq after which the edge's stream holds every log that
  * filter matches. */
 uint64_t edge_sync_logs_complete(struct edge *e, uint64_t head);
+/* Every filter_add has been answered: a stream held for them goes on. */
+void edge_sync_filters_settled(struct edge *e);
 void edge_sync_want_snapshot(struct edge *e);
 
 /* ---- http.c ----------------------------------------------------------- */

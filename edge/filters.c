@@ -287,6 +287,7 @@ edge_filter_reply(struct edge *e, uint64_t cookie, int add, const void *reply,
 		if (fl->registered && edge_sync_linked(e))
 			send_del(e, fl->hub_id);
 		unlink_filter(e, fl);
+		edge_sync_filters_settled(e);
 		return;
 	}
 	/* Answer the clients waiting, whether or not the hub took it (on
@@ -299,6 +300,18 @@ edge_filter_reply(struct edge *e, uint64_t cookie, int add, const void *reply,
 		if (fl->confirmed)
 			edge_client_filter_confirmed(e, c);
 	}
+	edge_sync_filters_settled(e);
+}
+
+int
+edge_filter_adding(const struct edge *e)
+{
+	const struct edge_filter *fl;
+
+	for (fl = e->filters; fl; fl = fl->next)
+		if (fl->adding)
+			return 1;
+	return 0;
 }
 
 int

@@ -14,6 +14,20 @@
  * hub to have dropped them, and the snapshot for new clients is refreshed
  * in the background as usual.
  *
+ * REFILTER: the hub may have sequenced logs that our filters match
+ * without publishing them, because it did not hold those filters (it
+ * restarted, or dropped them when the edge was silent for
+ * WIRE_EDGE_TIMEOUT_MS: frozen by SIGSTOP, or starved).  Such a loss shows
+ * in no prev chain.  So nothing more is forwarded (PUB is buffered) until
+ * every filter is registered again; only then is the history after fwd
+ * read (REPAIR): it holds those logs, each checked against our filters
+ * here, and everything sequenced after it is published for the filters
+ * now in place.  Asking for the history before the filters were in place
+ * would leave a window between the two.  The edge notices a freeze by
+ * itself, before it forwards what arrived meanwhile: its tick runs every
+ * 250 ms, and a gap of half the hub's timeout between two turns means it
+ * did not run.
+ *
  * "fwd" is the last seq forwarded to clients; every event with a smaller
  * seq has been forwarded or was a log that matched no filter of ours.
  * A PUB message says where each topic's stream was before it (prev_e,
@@ -61,8 +75,9 @@
 #define SINCE_MAX 1024 /* per history request of the edge's own repair */
 #define CSINCE_MAX 64  /* per history request for one resuming client */
 
-enum phase { P_DOWN, P_SNAP, P_REPAIR, P_LIVE };
-static const char *const phase_names[] = {"down", "snapshot", "repair", "live"};
+enum phase { P_DOWN, P_SNAP, P_REFILTER, P_REPAIR, P_LIVE };
+static const char *const phase_names[] = {"down", "snapshot", "refilter",
+					   "repair", "live"};
 
 struct edge_sync {
 	struct edge *e;
@@ -88,6 +103,7 @@ struct edge_sync {
 	uint64_t last_refresh_ms, flowed;
 	uint64_t last_hb_ms, down_since_ms, last_retry_ms;
 	uint64_t last_hb_ok_ms; /* last heartbeat the hub answered */
+	uint64_t last_run_ms;  /* last tick or drain: a freeze shows here */
 	uint64_t behind_fwd;   /* fwd when the hub was last seen ahead */
 	struct edge_in *ihead, *itail; /* taken from the link, not handled yet */
 	size_t ibytes;
@@ -252,6 +268,9 @@ resync(struct edge_sync *s, uint64_t hub_last)
 				  hub_last, s->fwd);
 		set_phase(s, P_SNAP);
 		req_state(s, 0);
+	} else if (edge_filter_adding(s->e)) {
+		/* filters being registered again: the history after them */
+		set_phase(s, P_REFILTER);
 	} else if (hub_last == s->fwd) {
 		set_phase(s, P_LIVE);
 		apply_buffered(s);
@@ -259,6 +278,50 @@ resync(struct edge_sync *s, uint64_t hub_last)
 		set_phase(s, P_REPAIR);
 		req_since(s->e, EDGE_REQ_SINCE, s->gen, s->fwd, SINCE_MAX);
 	}
+}
+
+/* Our log filters may be gone from the hub (see REFILTER above): hold
+ * the stream, register them again, then repair from fwd.  An edge with no
+ * filter can have missed no log, and one without a stream yet takes a
+ * snapshot that covers what came before anyway. */
+static void
+refilter(struct edge_sync *s, const char *why, uint64_t ms)
+{
+	log_info("%s for %" PRIu64 " ms: registering the log filters again "
+		 "and reading the history after seq %" PRIu64,
+		 why, ms, s->fwd);
+	edge_filter_reregister(s->e);
+	if (!s->linked || !s->have_stream || s->phase == P_SNAP ||
+	    !edge_filter_adding(s->e))
+		return;
+	s->gen++; /* answers to the requests of before are stale now */
+	if (s->rep_msg)
+		nng_msg_free(s->rep_msg);
+	s->rep_msg = NULL;
+	set_phase(s, P_REFILTER);
+}
+
+void
+edge_sync_filters_settled(struct edge *e)
+{
+	struct edge_sync *s = e->sync;
+
+	if (s == NULL || s->phase != P_REFILTER || edge_filter_adding(e))
+		return;
+	set_phase(s, P_REPAIR);
+	req_since(e, EDGE_REQ_SINCE, s->gen, s->fwd, SINCE_MAX);
+}
+
+/* Called at every turn of the tick and the drain, before anything that
+ * arrived is forwarded. */
+static void
+check_frozen(struct edge_sync *s, uint64_t now)
+{
+	uint64_t gap = s->last_run_ms ? now - s->last_run_ms : 0;
+
+	s->last_run_ms = now;
+	if (gap >= WIRE_EDGE_TIMEOUT_MS / 2 && s->linked)
+		refilter(s, "the edge did not run", gap);
 }
 
 /* ---- forwarding ------------------------------------------------------- */
@@ -479,6 +542,10 @@ on_hello(struct edge_sync *s, struct edge_in *in)
 		s->instance = inst;
 		s->have_instance = 1;
 		edge_filter_reregister(s->e);
+	} else {
+		/* whatever a lost link left unregistered goes now, so that
+		 * resync waits for it */
+		edge_filter_retry(s->e);
 	}
 	resync(s, last);
 }
@@ -511,9 +578,11 @@ on_heartbeat(struct edge_sync *s, struct edge_in *in)
 		 * hub may have dropped our filters: register them again, so
 		 * that the hub publishes their logs and resuming clients learn
 		 * from where the stream holds them again. */
-		log_info("no heartbeat answered for %" PRIu64 " ms: registering the log filters again",
-			 edge_now_ms() - s->last_hb_ok_ms);
-		edge_filter_reregister(s->e);
+		uint64_t quiet = edge_now_ms() - s->last_hb_ok_ms;
+
+		s->last_hb_ok_ms = edge_now_ms();
+		refilter(s, "no heartbeat answered", quiet);
+		return;
 	}
 	s->last_hb_ok_ms = edge_now_ms();
 	if (s->phase == P_LIVE && last > s->fwd) {
@@ -701,6 +770,7 @@ edge_sync_drain(struct edge *e)
 
 	if (s == NULL)
 		return;
+	check_frozen(s, edge_now_ms());
 	for (taken = edge_link_take(e->link); taken != NULL; taken = next) {
 		next = taken->next;
 		taken->next = NULL;
@@ -782,6 +852,7 @@ tick(lws_sorted_usec_list_t *sul)
 	struct edge_sync *s = lws_container_of(sul, struct edge_sync, sul);
 	uint64_t now = edge_now_ms();
 
+	check_frozen(s, now);
 	if (s->phase == P_DOWN && !s->hello_inflight)
 		req_hello(s);
 	if (s->linked && !s->hb_inflight &&

@@ -5,9 +5,14 @@ HUB_TEST_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS) $(JANSSON_CFLAGS) \
 HUB_TEST_LIBS = hub/libhub.la $(JANSSON_LIBS) $(CHECK_LIBS)
 
 if HAVE_CHECK
-check_PROGRAMS += tests/unit/test_hub_state tests/unit/test_hub_wire
-TESTS += tests/unit/test_hub_state tests/unit/test_hub_wire
+check_PROGRAMS += tests/unit/test_hub_state tests/unit/test_hub_wire \
+	tests/unit/test_hub_mpread
+TESTS += tests/unit/test_hub_state tests/unit/test_hub_wire \
+	tests/unit/test_hub_mpread
 endif
+tests_unit_test_hub_mpread_SOURCES = tests/unit/test_hub_mpread.c
+tests_unit_test_hub_mpread_CFLAGS = $(HUB_TEST_CFLAGS)
+tests_unit_test_hub_mpread_LDADD = $(HUB_TEST_LIBS)
 tests_unit_test_hub_state_SOURCES = tests/unit/test_hub_state.c \
 	tests/hub/mpjson.c tests/hub/mpjson.h
 tests_unit_test_hub_state_CFLAGS = $(HUB_TEST_CFLAGS)
