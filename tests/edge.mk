@@ -10,7 +10,8 @@ check_PROGRAMS += %reldir%/unit/test_edge_mp2json %reldir%/unit/test_edge_proto 
 TESTS += %reldir%/unit/test_edge_mp2json %reldir%/unit/test_edge_proto \
 	%reldir%/unit/test_edge_queue %reldir%/unit/test_edge_recent \
 	%reldir%/unit/test_edge_token %reldir%/unit/test_edge_lwsmem
-%canon_reldir%_unit_test_edge_mp2json_SOURCES = %reldir%/unit/test_edge_mp2json.c
+%canon_reldir%_unit_test_edge_mp2json_SOURCES = %reldir%/unit/test_edge_mp2json.c \
+	%reldir%/unit/mpfixture.h
 %canon_reldir%_unit_test_edge_mp2json_CFLAGS = $(EDGE_TEST_CFLAGS)
 %canon_reldir%_unit_test_edge_mp2json_CPPFLAGS = $(EDGE_TEST_CPPFLAGS)
 %canon_reldir%_unit_test_edge_mp2json_LDADD = $(EDGE_TEST_LIBS)

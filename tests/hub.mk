@@ -10,7 +10,8 @@ check_PROGRAMS += tests/unit/test_hub_state tests/unit/test_hub_wire \
 TESTS += tests/unit/test_hub_state tests/unit/test_hub_wire \
 	tests/unit/test_hub_mpread
 endif
-tests_unit_test_hub_mpread_SOURCES = tests/unit/test_hub_mpread.c
+tests_unit_test_hub_mpread_SOURCES = tests/unit/test_hub_mpread.c \
+	tests/unit/mpfixture.h
 tests_unit_test_hub_mpread_CFLAGS = $(HUB_TEST_CFLAGS)
 tests_unit_test_hub_mpread_LDADD = $(HUB_TEST_LIBS)
 tests_unit_test_hub_state_SOURCES = tests/unit/test_hub_state.c \

@@ -1,5 +1,4 @@
 """Bad client input (see edge_badinput.sh)."""
-import asyncio
 import sys
 
 from websockets.frames import OP_TEXT

@@ -1,11 +1,9 @@
 """Log filters (see edge_filters.sh)."""
-import asyncio
 import json
 import random
-import subprocess
 import sys
 
-from edgeclient import Client, check, run
+from edgeclient import Client, check, run, start_emit
 
 PA, PB = int(sys.argv[1]), int(sys.argv[2])
 EMIT, RING = sys.argv[3], sys.argv[4]
@@ -41,9 +39,7 @@ def match(f, ev):
 
 
 async def emit(lines):
-    proc = await asyncio.create_subprocess_exec(
-        EMIT, "--ring", RING, "-", stdin=subprocess.PIPE,
-        stderr=subprocess.DEVNULL)
+    proc = await start_emit(EMIT, RING)
     await proc.communicate("\n".join(json.dumps(x) for x in lines).encode() + b"\n")
     check(proc.returncode == 0, "flowhub-emit rejected a line")
 
@@ -67,14 +63,11 @@ async def main():
     # one that replaces its filter, one that unsubscribes
     r = await Client(f"ws://127.0.0.1:{PA}/ws/flow", "replace").connect()
     await r.expect("initial_execution_state")
-    await r.send({"type": "subscribe_logs", "filters": {"level": ["debug"]}})
-    await r.expect("logs_subscribed")
-    await r.send({"type": "subscribe_logs", "filters": {"level": ["error"], "tag": "Pump"}})
-    await r.expect("logs_subscribed")
+    await r.subscribe_logs({"level": ["debug"]})
+    await r.subscribe_logs({"level": ["error"], "tag": "Pump"})
     u = await Client(f"ws://127.0.0.1:{PA}/ws/flow", "unsub").connect()
     await u.expect("initial_execution_state")
-    await u.send({"type": "subscribe_logs", "filters": {"tag": "Pump"}})
-    await u.expect("logs_subscribed")
+    await u.subscribe_logs({"tag": "Pump"})
     await u.send({"type": "unsubscribe_logs"})
     await u.expect("logs_unsubscribed")
     clients.append((r, {"level": ["error"], "tag": "Pump"}))

@@ -3,10 +3,9 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
 
-from edgeclient import Client, check, run
+from edgeclient import Client, check, run, start_emit
 
 P, EMIT, RING, EDGE_PID = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 WIRE_EDGE_TIMEOUT_S = 10
@@ -25,11 +24,8 @@ def line(i):
 async def main():
     c = await Client(f"ws://127.0.0.1:{P}/ws/flow", "live").connect()
     await c.expect("initial_execution_state")
-    await c.send({"type": "subscribe_logs", "filters": {}})
-    await c.expect("logs_subscribed")
-    emit = await asyncio.create_subprocess_exec(
-        EMIT, "--ring", RING, "-", stdin=subprocess.PIPE,
-        stderr=subprocess.DEVNULL)
+    await c.subscribe_logs({})
+    emit = await start_emit(EMIT, RING)
     try:
         for i in range(N):
             if i == STOP_AT:

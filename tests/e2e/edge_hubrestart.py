@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 
-from edgeclient import Client, check, run
+from edgeclient import Client, check, run, start_emit
 
 PA, PB = int(sys.argv[1]), int(sys.argv[2])
 EMIT, RING, HUB_PID = sys.argv[3], sys.argv[4], int(sys.argv[5])
@@ -38,11 +38,8 @@ async def main():
     b = await Client(f"ws://127.0.0.1:{PB}/ws/flow", "b").connect()
     for c in (a, b):
         await c.expect("initial_execution_state")
-    await a.send({"type": "subscribe_logs", "filters": {}})
-    await a.expect("logs_subscribed")
-    emit = await asyncio.create_subprocess_exec(
-        EMIT, "--ring", RING, "-", stdin=subprocess.PIPE,
-        stderr=subprocess.DEVNULL)
+    await a.subscribe_logs({})
+    emit = await start_emit(EMIT, RING)
     hub2 = None
     for i in range(N):
         emit.stdin.write((json.dumps(line(i)) + "\n").encode())

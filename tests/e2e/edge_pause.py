@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from edgeclient import Client, Stalled, check, feed_paced, run
+from edgeclient import Client, Stalled, check, feed_paced, run, start_emit
 
 PA = int(sys.argv[1])
 EMIT, RING = sys.argv[2], sys.argv[3]
@@ -56,9 +56,7 @@ async def main():
     fast.validate = False
     await fast.expect("initial_execution_state")
     paused = Stalled(PA, rcvbuf=8192)  # reads nothing until told to
-    proc = await asyncio.create_subprocess_exec(
-        EMIT, "--ring", RING, "-", stdin=subprocess.PIPE,
-        stderr=subprocess.DEVNULL)
+    proc = await start_emit(EMIT, RING)
     loop = asyncio.get_running_loop()
     await feed_paced(proc.stdin, COUNT, PAD, RATE)
     await proc.wait()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import urllib.request
 
-from edgeclient import Client, check, run
+from edgeclient import Client, check, run, start_emit
 
 PA = int(sys.argv[1])
 EMIT, RING, PID = sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -16,9 +16,7 @@ URL = f"ws://127.0.0.1:{PA}/ws/flow"
 
 
 async def emit(n, rate=1000):
-    p = await asyncio.create_subprocess_exec(
-        EMIT, "--ring", RING, "--demo", "--rate", str(rate), "--count", str(n),
-        stderr=subprocess.DEVNULL)
+    p = await start_emit(EMIT, RING, "--demo", "--rate", str(rate), "--count", str(n))
     await p.wait()
     check(p.returncode == 0, "flowhub-emit failed")
 

@@ -12,7 +12,7 @@ import urllib.request
 
 import websockets
 
-from edgeclient import Client, check, run
+from edgeclient import Client, check, run, start_emit
 
 PA, PB = int(sys.argv[1]), int(sys.argv[2])
 EMIT, RING, HUB_PID = sys.argv[3], sys.argv[4], int(sys.argv[5])
@@ -34,9 +34,7 @@ def url(port, since=None, logs=None, extra=""):
 
 
 async def emit(n, rate=2000):
-    p = await asyncio.create_subprocess_exec(
-        EMIT, "--ring", RING, "--demo", "--rate", str(rate), "--count", str(n),
-        stderr=subprocess.DEVNULL)
+    p = await start_emit(EMIT, RING, "--demo", "--rate", str(rate), "--count", str(n))
     await p.wait()
     check(p.returncode == 0, "flowhub-emit failed")
 
@@ -134,8 +132,7 @@ async def main():
     # the reference: every seq, on the other edge
     ref = await Client(url(PB), "ref").connect()
     await ref.expect("initial_execution_state")
-    await ref.send({"type": "subscribe_logs", "filters": ALL})
-    await ref.expect("logs_subscribed")
+    await ref.subscribe_logs(ALL)
     await emit(150)
     await ref.drain(quiet=0.8)
     check(any(m["type"] == "log_entry" for m in ref.events()), "no logs emitted")

@@ -2,11 +2,10 @@
 import asyncio
 import os
 import concurrent.futures
-import subprocess
 import sys
 import urllib.request
 
-from edgeclient import Client, Stalled, check, feed_paced, rss_kb, run
+from edgeclient import Client, Stalled, check, feed_paced, rss_kb, run, start_emit
 
 PA = int(sys.argv[1])
 EMIT, RING, PID = sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -34,9 +33,7 @@ async def main():
     base = rss_kb(PID)
     peak = base
 
-    proc = await asyncio.create_subprocess_exec(
-        EMIT, "--ring", RING, "-", stdin=subprocess.PIPE,
-        stderr=subprocess.DEVNULL)
+    proc = await start_emit(EMIT, RING)
     feeder = asyncio.create_task(feed_paced(proc.stdin, COUNT, PAD, RATE))
     codes = None
     reader = asyncio.create_task(fast.drain(quiet=3.0, limit=120))

@@ -1,11 +1,10 @@
 """A demo run through two edges (see edge_stream.sh)."""
 import asyncio
 import json
-import subprocess
 import sys
 import urllib.request
 
-from edgeclient import Client, check, run
+from edgeclient import Client, check, run, start_emit
 
 PA, PB = int(sys.argv[1]), int(sys.argv[2])
 EMIT, RING = sys.argv[3], sys.argv[4]
@@ -50,9 +49,7 @@ async def main():
     m = await e.expect("logs_subscribed")
     check(m["data"]["filters"] == {"level": ["error"]}, f"filters echoed: {m}")
 
-    proc = await asyncio.create_subprocess_exec(
-        EMIT, "--ring", RING, "--demo", "--rate", "500", "--count", str(COUNT),
-        stderr=subprocess.DEVNULL)
+    proc = await start_emit(EMIT, RING, "--demo", "--rate", "500", "--count", str(COUNT))
     await asyncio.sleep(0.5)
     await a.send({"type": "hardware_health_update",
                   "data": {"component": "e2e_pump", "status": "degraded",

@@ -17,23 +17,8 @@
 
 #include "buf.h"
 #include "mp2json.h"
+#include "mpfixture.h"
 #include "mpread.h"
-
-static msgpack_sbuffer sb;
-static msgpack_packer pk;
-
-static void
-setup(void)
-{
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-}
-
-static void
-teardown(void)
-{
-	msgpack_sbuffer_destroy(&sb);
-}
 
 static void
 pstr(const char *s, size_t n)

@@ -10,23 +10,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "mpfixture.h"
 #include "mpread.h"
 
-static msgpack_sbuffer sb;
-static msgpack_packer pk;
-
-static void
-setup(void)
-{
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-}
-
-static void
-teardown(void)
-{
-	msgpack_sbuffer_destroy(&sb);
-}
 
 /* Encoded size of the last value packed: checks the width under test is
  * the one msgpack-c chose. */

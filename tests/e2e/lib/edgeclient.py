@@ -4,6 +4,7 @@ doc/protocol.schema.json and checks stream order."""
 import asyncio
 import json
 import os
+import subprocess
 import sys
 
 import jsonschema
@@ -139,9 +140,23 @@ class Client:
     def events(self):
         return [m for m in self.seen if m.get("type") in EVENT_TYPES]
 
+    async def subscribe_logs(self, filters):
+        """Subscribe to the logs FILTERS match and wait for the answer."""
+        await self.send({"type": "subscribe_logs", "filters": filters})
+        return await self.expect("logs_subscribed")
+
     async def close(self):
         if self.ws:
             await self.ws.close()
+
+
+async def start_emit(emit, ring, *args):
+    """flowhub-emit (at EMIT) writing into RING.  With no ARGS it reads
+    JSON lines from its stdin, which is then a pipe to write them to."""
+    lines = not args
+    return await asyncio.create_subprocess_exec(
+        emit, "--ring", ring, *(args or ("-",)),
+        stdin=subprocess.PIPE if lines else None, stderr=subprocess.DEVNULL)
 
 
 async def feed_paced(stdin, count, pad, rate, block=50):
