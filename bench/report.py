@@ -57,7 +57,11 @@ def judge(r):
         why.append(f"producer held back to {e.get('achieved_per_s') or 0:,.0f}/s")
     p99 = (w.get("latency_us") or {}).get("p99", 0)
     if p99 > 500000:
-        why.append(f"p99 {p99 / 1000:,.0f} ms")
+        k = r.get("kernel") or {}
+        net = (f" with {k.get('tcp_retrans', 0):,} TCP retransmissions and "
+               f"{k.get('netdev_drops', 0):,} packets dropped by the kernel"
+               if k else "")
+        why.append(f"p99 {p99 / 1000:,.0f} ms{net}")
     return "; ".join(why)
 
 
