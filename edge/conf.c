@@ -24,6 +24,7 @@ edge_conf_defaults(struct edge_conf *c)
 	snprintf(c->www, sizeof(c->www), "%s", FH_WWWDIR);
 	c->max_clients = 10000;
 	c->max_per_ip = 256;
+	c->max_hs_per_ip = 1024;
 	c->max_frame = 64 << 10;
 	c->queue_limit = 1 << 20;
 	c->queue_msgs = 4096;
@@ -123,6 +124,7 @@ edge_conf_set(struct edge_conf *c, const char *k, const char *v, char *err,
 	STR("tls-key", tls_key)
 	UINT("max-clients", max_clients, 1, 1000000)
 	UINT("max-per-ip", max_per_ip, 1, 1000000)
+	UINT("max-handshakes-per-ip", max_hs_per_ip, 1, 1000000)
 	SIZE("max-frame", max_frame, 256, 16 << 20)
 	SIZE("queue-limit", queue_limit, 4096, 1ull << 30)
 	UINT("queue-msgs", queue_msgs, 16, 1000000)

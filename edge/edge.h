@@ -34,6 +34,7 @@ struct edge_conf {
 	char write_token[256];
 	unsigned max_clients;
 	unsigned max_per_ip;
+	unsigned max_hs_per_ip; /* connections in their handshake per address */
 	size_t max_frame;
 	size_t queue_limit;   /* bytes */
 	unsigned queue_msgs;  /* messages */
@@ -131,6 +132,7 @@ struct edge_metrics {
 	uint64_t proto_errors;
 	uint64_t upgrades_refused;
 	uint64_t accept_pauses;  /* listener paused: too many handshakes */
+	uint64_t hs_refused;     /* closed at accept: address over its limit */
 	uint64_t hub_events;
 	uint64_t hub_bytes;   /* JSON bytes of the frames forwarded */
 	uint64_t hub_gaps;
@@ -152,6 +154,7 @@ struct edge {
 	struct edge_filter *filters; /* filters.c list */
 	unsigned nfilters_active;
 	struct edge_ipcount **iptab; /* per-IP counts, hashed */
+	struct edge_handshakes *hs;  /* handshakes.c */
 	struct edge_metrics m;
 	uint64_t start_ms;
 	int stopping;
@@ -167,6 +170,20 @@ struct edge {
 };
 
 uint64_t edge_now_ms(void);
+
+/* ---- handshakes.c: connections in their handshake, per address ------- */
+struct sockaddr;
+/* A connection from SA was accepted: 0 to go on (it is counted until
+ * edge_hs_done), -1 to close it (its address has max_hs_per_ip in their
+ * handshake already). */
+int edge_hs_admit(struct edge *e, const struct sockaddr *sa);
+/* lws created the wsi of the connection admitted last (WSI_CREATE). */
+void edge_hs_created(struct edge *e, const struct lws *wsi);
+/* WSI's request has been read, or WSI is gone. */
+void edge_hs_done(struct edge *e, const struct lws *wsi);
+/* Connections from SA counted now. */
+unsigned edge_hs_count(const struct edge *e, const struct sockaddr *sa);
+void edge_hs_free(struct edge *e);
 
 /* ---- server.c: lws context and the callback switch ------------------ */
 int edge_server_open(struct edge *e, char *err, size_t errlen);

@@ -145,6 +145,7 @@ edge_http_request(struct edge *e, struct lws *wsi, struct edge_http *h,
 {
 	struct edge_buf b;
 
+	edge_hs_done(e, wsi); /* the request is in: no longer a handshake */
 	memset(h, 0, sizeof(*h));
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
 		static const char body[] = "method not allowed\n";
@@ -302,6 +303,7 @@ edge_http_confirm_upgrade(struct edge *e, struct lws *wsi)
 	char uri[256], peer[64], why[128];
 	struct edge_resume_args ra;
 
+	edge_hs_done(e, wsi); /* the upgrade is in: vetted now, done or refused */
 	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
 	    strcmp(uri, EDGE_WS_PATH) != 0)
 		return refuse(e, wsi, HTTP_STATUS_NOT_FOUND, "no such endpoint");

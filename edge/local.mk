@@ -19,6 +19,7 @@ edge_libedge_la_SOURCES = \
 	%reldir%/filters.c \
 	%reldir%/client.c \
 	%reldir%/http.c \
+	%reldir%/handshakes.c \
 	%reldir%/lwsmem.c %reldir%/lwsmem.h \
 	%reldir%/metrics.c \
 	%reldir%/server.c

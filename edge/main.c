@@ -49,6 +49,7 @@ usage(FILE *f)
 		"                    [--hub-events URL] [--hub-rpc URL] [--www DIR]\n"
 		"                    [--origin LIST] [--read-token T] [--write-token T]\n"
 		"                    [--max-clients N] [--max-per-ip N] [--max-frame BYTES]\n"
+		"                    [--max-handshakes-per-ip N]\n"
 		"                    [--queue-limit BYTES] [--queue-msgs N]\n"
 		"                    [--tls-cert F --tls-key F] [--reuseport]\n"
 		"                    [--ping-interval S] [--idle-timeout S]\n"
@@ -68,6 +69,7 @@ static const struct option longopts[] = {
 	{"write-token", required_argument, NULL, 'T'},
 	{"max-clients", required_argument, NULL, 'm'},
 	{"max-per-ip", required_argument, NULL, 'M'},
+	{"max-handshakes-per-ip", required_argument, NULL, 'H'},
 	{"max-frame", required_argument, NULL, 'F'},
 	{"queue-limit", required_argument, NULL, 'Q'},
 	{"queue-msgs", required_argument, NULL, 'N'},
@@ -87,7 +89,7 @@ static const struct option longopts[] = {
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
-static const char shortopts[] = "l:i:r:e:R:w:o:t:T:m:M:F:Q:N:c:k:Pp:I:L:B:f:nvqshV";
+static const char shortopts[] = "l:i:r:e:R:w:o:t:T:m:M:H:F:Q:N:c:k:Pp:I:L:B:f:nvqshV";
 
 static int
 conf_cb_edge(const char *k, const char *v, void *arg, char *err, size_t errlen)

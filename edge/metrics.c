@@ -45,6 +45,9 @@ edge_metrics_render(struct edge *e, struct edge_buf *b)
 	metric(b, "flowhub_edge_accept_pauses_total", "counter",
 	       "times accepting paused for too many handshakes at once",
 	       m->accept_pauses);
+	metric(b, "flowhub_edge_handshakes_refused_total", "counter",
+	       "connections closed at accept: their address had --max-handshakes-per-ip in their handshake",
+	       m->hs_refused);
 	metric(b, "flowhub_edge_messages_sent_total", "counter",
 	       "messages written to clients", m->msgs_sent);
 	metric(b, "flowhub_edge_messages_dropped_total", "counter",

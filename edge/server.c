@@ -122,9 +122,18 @@ http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-		/* WSI is lws' listener here; this connection is accepted
-		 * either way. */
+		/* WSI is lws' listener here, USER the accept's details. */
 		(void)accept_gate(e, wsi);
+		return edge_hs_admit(e, user ? (const struct sockaddr *)
+				     &((struct lws_filter_network_conn_args *)
+				       user)->cli_addr : NULL) != 0;
+	case LWS_CALLBACK_WSI_CREATE:
+		/* lws calls these two on the vhost's first protocol for
+		 * every wsi, whichever protocol it is bound to later */
+		edge_hs_created(e, wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		edge_hs_done(e, wsi);
 		return 0;
 	case LWS_CALLBACK_HTTP:
 		if (edge_http_request(e, wsi, h, in ? (const char *)in : "/") < 0)
@@ -316,10 +325,15 @@ listen_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	for (i = 0; i < 64; i++) {
 		if (accept_gate(e, wsi))
 			break;
-		fd = accept4(e->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		fd = accept4(e->listen_fd, (struct sockaddr *)&ss, &sl,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			break;
-		if (lws_adopt_socket_vhost(e->vh, fd) == NULL)
+		if (edge_hs_admit(e, (struct sockaddr *)&ss) != 0 ||
+		    lws_adopt_socket_vhost(e->vh, fd) == NULL)
 			close(fd);
 	}
 	return 0;
@@ -546,6 +560,7 @@ edge_server_close(struct edge *e)
 		lws_context_destroy(e->ctx);
 	}
 	e->ctx = NULL;
+	edge_hs_free(e);
 	(void)edge_lwsmem_close();
 	if (e->listen_fd >= 0)
 		close(e->listen_fd);

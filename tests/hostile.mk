@@ -15,6 +15,7 @@ TESTS += \
 	%reldir%/hostile/neverread.sh \
 	%reldir%/hostile/slowloris.sh \
 	%reldir%/hostile/conn_flood.sh \
+	%reldir%/hostile/silent_flood.sh \
 	%reldir%/hostile/valgrind.sh
 EXTRA_DIST += %reldir%/hostile/perms.sh %reldir%/hostile/auth.sh \
 	%reldir%/hostile/bigframe.sh %reldir%/hostile/junkflood.sh \
@@ -24,4 +25,5 @@ EXTRA_DIST += %reldir%/hostile/perms.sh %reldir%/hostile/auth.sh \
 	%reldir%/hostile/auth.py %reldir%/hostile/bigframe.py \
 	%reldir%/hostile/junkflood.py %reldir%/hostile/neverread.py \
 	%reldir%/hostile/slowloris.py %reldir%/hostile/conn_flood.py \
+	%reldir%/hostile/silent_flood.sh %reldir%/hostile/silent_flood.py \
 	%reldir%/fuzz/session.py

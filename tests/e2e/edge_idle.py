@@ -13,8 +13,9 @@ Usage: edge_idle.py PORT EDGE_PID MAX_FRAME
 3. Memory: 1000 subscribed idle clients.  Each must get its state and its
    logs_subscribed; the edge's RSS may grow by less than 16 KiB per client
    (a leak guard, far above the ~2 KiB they cost; doc/performance.md).
-4. Accept pacing: 8300 TCP connections that never send their request
-   hold the edge's handshake limit (8192); once most of them are gone the
+4. Accept pacing: 8300 TCP connections (from ten addresses, under the
+   per-address limit) that never send their request hold the edge's
+   handshake limit (8192); once most of them are gone the
    edge accepts again, /metrics counts the pause, and WebSocket clients
    connect normally.
 Exit 1 on a violated expectation."""
@@ -248,6 +249,8 @@ else:
     silent = []
     for i in range(8300):
         s = socket.socket()
+        # from ten addresses: each may hold 1024 handshakes by default
+        s.bind(("127.0.0.%d" % (11 + i % 10), 0))
         s.setblocking(False)
         s.connect_ex((HOST, port))
         silent.append(s)

@@ -161,9 +161,11 @@ class Reader:
             n += 1
 
 
-def http_get(host, port, path, timeout=5):
-    """A tiny HTTP/1.1 GET; returns (status, body)."""
-    s = socket.create_connection((host, port), timeout=timeout)
+def http_get(host, port, path, timeout=5, src=None):
+    """A tiny HTTP/1.1 GET (from source address SRC); returns (status,
+    body)."""
+    s = socket.create_connection((host, port), timeout=timeout,
+                                 source_address=(src, 0) if src else None)
     try:
         s.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n"
                    "\r\n" % (path, host, port)).encode())
@@ -185,9 +187,9 @@ def http_get(host, port, path, timeout=5):
     return int(head.split(b" ")[1]), body
 
 
-def metrics(host, port):
+def metrics(host, port, src=None):
     """/metrics as {name{labels}: float}."""
-    _, body = http_get(host, port, "/metrics")
+    _, body = http_get(host, port, "/metrics", src=src)
     out = {}
     for line in body.decode().splitlines():
         if not line or line.startswith("#"):
