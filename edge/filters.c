@@ -20,6 +20,16 @@
  * resumes from before it must take those logs from the hub's history
  * (client.c); so must every client of the filter while the hub has not
  * confirmed it (again, after a hub restart).
+ *
+ * A hub with no room for another filter (it holds a bounded number, and
+ * clients choose their tags) refuses it with "full".  The edge then
+ * registers the catch-all instead, which the hub always has room for:
+ * it publishes every log, and the edge picks each client's out of them
+ * itself as it always does.  The refused filter is "covered": it counts
+ * as registered, confirmed and complete as the catch-all is, holds the
+ * catch-all (covers) until its last client leaves, and tries for its own
+ * registration again only when all filters are registered anew (a hub
+ * restart, a freeze), not every second.
  */
 #include "config.h"
 
@@ -33,6 +43,7 @@
 #include "log.h"
 #include "mpread.h"
 #include "sync.h"
+#include "wire.h"
 
 struct edge_filter {
 	struct edge_filter *next;
@@ -44,7 +55,29 @@ struct edge_filter {
 	int confirmed; /* complete_from is valid */
 	uint64_t complete_from;
 	unsigned refs;
+	struct edge_filter *cover; /* the catch-all standing in (hub full) */
+	unsigned covers;           /* filters this catch-all stands in for */
 };
+
+/* The filter whose registration serves FL's clients. */
+static const struct edge_filter *
+effective(const struct edge_filter *fl)
+{
+	return fl->cover ? fl->cover : fl;
+}
+
+static int
+is_catchall(const struct edge_logfilter *f)
+{
+	return f->levels == WIRE_LEVEL_ALL && !f->has_tag && !f->has_module;
+}
+
+/* Still needed: by a client, or as the stand-in of refused filters. */
+static int
+in_use(const struct edge_filter *fl)
+{
+	return fl->refs > 0 || fl->covers > 0;
+}
 
 static uint64_t filter_serial;
 
@@ -148,6 +181,50 @@ unlink_filter(struct edge *e, struct edge_filter *fl)
 	update_topic(e);
 }
 
+/* FL gives up its stand-in; the catch-all goes when nothing needs it. */
+static void
+release_cover(struct edge *e, struct edge_filter *fl)
+{
+	struct edge_filter *ca = fl->cover;
+
+	if (ca == NULL)
+		return;
+	fl->cover = NULL;
+	if (--ca->covers > 0 || ca->refs > 0 || ca->adding)
+		return;
+	if (ca->registered && edge_sync_linked(e))
+		send_del(e, ca->hub_id);
+	unlink_filter(e, ca);
+}
+
+/* The hub refused FL for want of room: the catch-all stands in. */
+static void
+cover_with_catchall(struct edge *e, struct edge_filter *fl)
+{
+	struct edge_filter *ca;
+
+	if (fl->cover != NULL || is_catchall(&fl->f) || fl->refs == 0)
+		return;
+	for (ca = e->filters; ca; ca = ca->next)
+		if (is_catchall(&ca->f))
+			break;
+	if (ca == NULL) {
+		if ((ca = calloc(1, sizeof(*ca))) == NULL)
+			return;
+		ca->f.levels = WIRE_LEVEL_ALL;
+		ca->serial = ++filter_serial;
+		ca->next = e->filters;
+		e->filters = ca;
+		update_topic(e);
+	}
+	ca->covers++;
+	fl->cover = ca;
+	log_warnx("the hub has no room for another log filter: its logs come "
+		  "through the catch-all");
+	if (!ca->registered && !ca->adding && edge_sync_linked(e))
+		send_add(e, ca);
+}
+
 int
 edge_filter_subscribe(struct edge *e, struct edge_client *c,
 		      const struct edge_logfilter *f)
@@ -174,7 +251,8 @@ edge_filter_subscribe(struct edge *e, struct edge_client *c,
 	}
 	fl->refs++;
 	c->filter = fl;
-	if (fl->registered || !edge_sync_linked(e) || fl->f.levels == 0) {
+	if (effective(fl)->registered || !edge_sync_linked(e) ||
+	    fl->f.levels == 0) {
 		reply_subscribed(e, c);
 		return 0;
 	}
@@ -193,12 +271,13 @@ edge_filter_unsubscribe(struct edge *e, struct edge_client *c)
 		return;
 	c->filter = NULL;
 	c->sub_pending = 0;
-	if (--fl->refs > 0)
+	if (--fl->refs > 0 || fl->covers > 0)
 		return;
 	if (fl->adding)
 		return; /* freed when the hub answers */
 	if (fl->registered && edge_sync_linked(e))
 		send_del(e, fl->hub_id);
+	release_cover(e, fl);
 	unlink_filter(e, fl);
 }
 
@@ -241,11 +320,26 @@ edge_filter_wants(struct edge *e, unsigned level, const char *tag,
 {
 	struct edge_filter *fl;
 
+	/* clients' filters only: a catch-all that stands in for refused
+	 * ones wants exactly what those want */
 	for (fl = e->filters; fl; fl = fl->next)
 		if (fl->refs > 0 &&
 		    filter_matches(&fl->f, level, tag, taglen, module, modlen))
 			return 1;
 	return 0;
+}
+
+/* Is REPLY ["error", "full", ...]? */
+static int
+refused_full(const void *reply, size_t len)
+{
+	struct edge_mpr r;
+	uint32_t n;
+
+	edge_mpr_init(&r, reply, len);
+	return edge_mpr_array(&r, &n) == 0 && n >= 2 &&
+	       edge_mpr_str_eq(&r, "error") == 1 &&
+	       edge_mpr_str_eq(&r, "full") == 1;
 }
 
 void
@@ -272,6 +366,7 @@ edge_filter_reply(struct edge *e, uint64_t cookie, int add, const void *reply,
 		    edge_mpr_str_eq(&r, "ok") == 1 && edge_mpr_uint(&r, &id) == 0) {
 			fl->hub_id = (uint32_t)id;
 			fl->registered = 1;
+			release_cover(e, fl); /* there is room again */
 			/* A hub that does not say its head: what this edge has
 			 * forwarded is the best guess (logs sequenced while the
 			 * request was on its way may then be missed). */
@@ -279,25 +374,31 @@ edge_filter_reply(struct edge *e, uint64_t cookie, int add, const void *reply,
 				head = edge_sync_fwd(e);
 			fl->complete_from = edge_sync_logs_complete(e, head);
 			fl->confirmed = 1;
+		} else if (refused_full(reply, len)) {
+			cover_with_catchall(e, fl);
 		} else {
 			log_warnx("hub refused a log filter");
 		}
 	}
-	if (fl->refs == 0) {
+	if (!in_use(fl)) {
 		if (fl->registered && edge_sync_linked(e))
 			send_del(e, fl->hub_id);
+		release_cover(e, fl);
 		unlink_filter(e, fl);
 		edge_sync_filters_settled(e);
 		return;
 	}
 	/* Answer the clients waiting, whether or not the hub took it (on
-	 * failure the next link-up registers it again). */
+	 * failure the next link-up registers it again); and tell those whose
+	 * logs are now complete from a known seq, through this filter or
+	 * through the catch-all standing in for theirs. */
 	for (c = e->clients; c; c = c->next) {
-		if (c->filter != fl)
+		if (c->filter == NULL ||
+		    (c->filter != fl && c->filter->cover != fl))
 			continue;
-		if (c->sub_pending)
+		if (c->filter == fl && c->sub_pending)
 			reply_subscribed(e, c);
-		if (fl->confirmed)
+		if (effective(c->filter)->confirmed)
 			edge_client_filter_confirmed(e, c);
 	}
 	edge_sync_filters_settled(e);
@@ -322,6 +423,7 @@ edge_filter_complete(const struct edge_client *c, uint64_t *from)
 	*from = 0;
 	if (fl == NULL || fl->f.levels == 0)
 		return 1; /* no logs wanted */
+	fl = effective(fl);
 	if (!fl->confirmed)
 		return 0;
 	*from = fl->complete_from;
@@ -336,7 +438,8 @@ edge_filter_reregister(struct edge *e)
 	for (fl = e->filters; fl; fl = fl->next) {
 		fl->registered = 0;
 		fl->confirmed = 0;
-		if (!fl->adding && fl->refs > 0)
+		/* a covered filter tries for its own place again too */
+		if (!fl->adding && in_use(fl))
 			send_add(e, fl);
 	}
 }
@@ -349,7 +452,7 @@ edge_filter_retry(struct edge *e)
 	/* A filter_add that failed (timed out on a busy hub, say) is sent
 	 * again: without it the hub would not publish the logs it matches. */
 	for (fl = e->filters; fl; fl = fl->next)
-		if (fl->refs > 0 && !fl->registered && !fl->adding)
+		if (in_use(fl) && !fl->registered && !fl->adding && !fl->cover)
 			send_add(e, fl);
 }
 

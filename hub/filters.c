@@ -121,7 +121,10 @@ hub_filters_add(struct hub_filters *fs, int slot, uint8_t levels,
 		}
 	}
 	if (!f) {
-		if (fs->nlive >= HUB_FILTERS_MAX)
+		/* one catch-all at most exists (identical filters are
+		 * shared), so nlive stays within the array */
+		if (fs->nlive >= HUB_FILTERS_MAX &&
+		    !(levels == WIRE_LEVEL_ALL && !tag && !module))
 			return -ENOSPC;
 		if (!(f = calloc(1, sizeof(*f))))
 			return -ENOMEM;

@@ -5,6 +5,13 @@
  * many clients share it, and published once with the ids it matched.
  * Edges are known by the id they send; one that stops sending heartbeats
  * for WIRE_EDGE_TIMEOUT_MS loses its filters.  Everything is bounded.
+ *
+ * The catch-all (every level, any tag, any module) is admitted even when
+ * HUB_FILTERS_MAX others are registered: an edge whose narrow filter is
+ * refused registers it instead and picks its clients' logs out of
+ * everything, since edges match every log against their clients'
+ * filters themselves.  So clients that fill the table with distinct
+ * filters cost log traffic, never logs.
  */
 #ifndef HUB_FILTERS_H
 #define HUB_FILTERS_H
@@ -38,7 +45,8 @@ struct hub_filter {
 
 struct hub_filters {
 	struct hub_edge edges[HUB_EDGES_MAX];
-	struct hub_filter *live[HUB_FILTERS_MAX]; /* ascending id */
+	struct hub_filter *live[HUB_FILTERS_MAX + 1]; /* ascending id; +1:
+						       * the catch-all */
 	uint32_t nlive;
 	uint32_t next_id;
 	uint64_t expired; /* edges dropped for silence */

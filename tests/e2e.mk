@@ -11,6 +11,7 @@ TESTS += \
 	%reldir%/e2e/edge_pause.sh \
 	%reldir%/e2e/edge_hubrestart.sh \
 	%reldir%/e2e/edge_frozen.sh \
+	%reldir%/e2e/edge_fullhub.sh \
 	%reldir%/e2e/edge_options.sh \
 	%reldir%/e2e/edge_idle.sh \
 	%reldir%/e2e/sched_policy.sh
@@ -27,6 +28,7 @@ EXTRA_DIST += \
 	%reldir%/e2e/edge_pause.sh %reldir%/e2e/edge_pause.py \
 	%reldir%/e2e/edge_hubrestart.sh %reldir%/e2e/edge_hubrestart.py \
 	%reldir%/e2e/edge_frozen.sh %reldir%/e2e/edge_frozen.py \
+	%reldir%/e2e/edge_fullhub.sh %reldir%/e2e/edge_fullhub.py \
 	%reldir%/e2e/edge_options.sh %reldir%/e2e/edge_options.py \
 	%reldir%/e2e/lib/edgelib.sh %reldir%/e2e/lib/edgeclient.py \
 	%reldir%/e2e/lib/edgebench.sh \

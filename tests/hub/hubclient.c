@@ -4,6 +4,8 @@
  *
  *   hubclient req URL JSON           send one request (a JSON array, e.g.
  *                                    '["since", 0, 10]'), print the reply
+ *   hubclient req URL -              one request per line of stdin, in
+ *                                    order, a reply line for each
  *   hubclient since URL S            every retained envelope after S, one
  *                                    per line, following "more"; a too_old
  *                                    reply is printed as is (exit 3)
@@ -137,23 +139,36 @@ envelope_json(json_t *env)
 }
 
 static int
-cmd_req(const char *url, const char *text)
+req_one(nng_socket s, const char *text)
 {
 	json_error_t e;
 	json_t *req = json_loads(text, JSON_DECODE_ANY, &e), *rep;
-	nng_socket s;
 
 	if (!req) {
 		fprintf(stderr, "hubclient: bad JSON: %s\n", e.text);
 		return 2;
 	}
-	s = req_open(url);
 	rep = call(s, req);
 	print_json(rep);
 	json_decref(rep);
 	json_decref(req);
-	nng_close(s);
 	return 0;
+}
+
+static int
+cmd_req(const char *url, const char *text)
+{
+	nng_socket s = req_open(url);
+	char line[8192];
+	int rc = 0;
+
+	if (strcmp(text, "-") != 0)
+		rc = req_one(s, text);
+	else
+		while (rc == 0 && fgets(line, sizeof(line), stdin))
+			rc = req_one(s, line);
+	nng_close(s);
+	return rc;
 }
 
 static int
@@ -427,7 +442,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: hubclient req URL JSON\n"
+		"usage: hubclient req URL JSON|-\n"
 		"       hubclient since URL S\n"
 		"       hubclient wait URL SEQ [MS]\n"
 		"       hubclient sub URL [-t TOPICS] [-n COUNT] [-w IDLE_MS]\n"

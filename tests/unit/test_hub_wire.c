@@ -229,7 +229,7 @@ START_TEST(shouldRefuseEdgesAndFiltersPastTheirBounds)
 {
 	static struct hub_filters fs;
 	char name[32];
-	uint32_t id;
+	uint32_t id, cid;
 
 	hub_filters_init(&fs);
 	for (int i = 0; i < HUB_EDGES_MAX; i++) {
@@ -243,6 +243,15 @@ START_TEST(shouldRefuseEdgesAndFiltersPastTheirBounds)
 						 0, &id), 0);
 	}
 	ck_assert_int_eq(hub_filters_add(&fs, 0, 1, "x", 1, NULL, 0, &id), -ENOSPC);
+	/* the catch-all still fits, once, and is shared */
+	ck_assert_int_eq(hub_filters_add(&fs, 0, WIRE_LEVEL_ALL, NULL, 0, NULL, 0,
+					 &id), 0);
+	ck_assert_int_eq(hub_filters_add(&fs, 1, WIRE_LEVEL_ALL, NULL, 0, NULL, 0,
+					 &cid), 0);
+	ck_assert_uint_eq(cid, id);
+	ck_assert_uint_eq(fs.nlive, HUB_FILTERS_MAX + 1);
+	ck_assert_int_eq(hub_filters_add(&fs, 1, WIRE_LEVEL_ALL, "y", 1, NULL, 0,
+					 &cid), -ENOSPC);
 	hub_filters_fini(&fs);
 }
 END_TEST
