@@ -392,6 +392,12 @@ cmd_follow(const char *events, const char *rpc, unsigned long long target,
 			json_decref(rep);
 			instance = inst;
 		}
+		/* A reply of WIRE_SINCE_MAX envelopes can take the hub longer
+		 * than 300 ms to build (under ASan, on a loaded machine): with
+		 * the short timeout the follower would ask again and again and
+		 * never get one.  A request whose hub dies is sent again by
+		 * NNG to the next one, so the long wait costs nothing then. */
+		nng_socket_set_ms(req, NNG_OPT_RECVTIMEO, 5000);
 		for (;;) {
 			rep = try_call(req, "[s, I, i]", "since", (json_int_t)polled,
 				       WIRE_SINCE_MAX);
@@ -422,6 +428,7 @@ cmd_follow(const char *events, const char *rpc, unsigned long long target,
 			if (!more)
 				break;
 		}
+		nng_socket_set_ms(req, NNG_OPT_RECVTIMEO, 300);
 check:
 		if (polled >= target)
 			done = 1;
