@@ -5,12 +5,6 @@
 # subscribed idle clients cost the edge less than 16 KiB each (a leak
 # guard; the measured figure is in doc/performance.md).
 . "$top_srcdir/tests/e2e/lib/edgelib.sh"
-# Under ASan, freed memory waits in a quarantine (256 MiB by default)
-# that the RSS bound would measure; keep it small.
-if grep -q '^SAN_CFLAGS = .*-fsanitize' "$top_builddir/Makefile" 2>/dev/null; then
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
-	export ASAN_OPTIONS
-fi
 PORT=$(free_port)
 start_hub
 start_edge idle "$PORT" --max-frame 8192 --max-per-ip 4000 \
