@@ -61,7 +61,10 @@ def judge(r):
         net = (f" with {k.get('tcp_retrans', 0):,} TCP retransmissions and "
                f"{k.get('netdev_drops', 0):,} packets dropped by the kernel"
                if k else "")
-        why.append(f"p99 {p99 / 1000:,.0f} ms{net}")
+        wo = w.get("worst") or {}
+        at = (f", the slowest event {wo['latency_us'] / 1000:,.0f} ms, "
+              f"{wo['at_s']:.2f} s after the first" if wo.get("latency_us") else "")
+        why.append(f"p99 {p99 / 1000:,.0f} ms{net}{at}")
     return "; ".join(why)
 
 

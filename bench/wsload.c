@@ -113,6 +113,7 @@ struct worker {
 	struct hist hs;      /* connect() .. 101, ns */
 	struct hist first;   /* connect() .. first message, ns */
 	uint64_t first_rx_ns, last_rx_ns; /* realtime, measured events */
+	uint64_t worst_ns, worst_rx_ns;   /* slowest event, when it came */
 	uint64_t bytes, msgs, gap_msgs, resyncs, errors_rx;
 	uint64_t closes[CL_NSLOTS];
 	uint64_t fails[F_NSLOTS];
@@ -441,8 +442,13 @@ on_message(struct worker *w, struct conn *c, const uint8_t *buf, size_t len)
 		w->first_rx_ns = now;
 	w->last_rx_ns = now;
 	atomic_store_explicit(&w->events_pub, w->msgs, memory_order_relaxed);
-	if (m.has_tns && m.t_ns <= now)
+	if (m.has_tns && m.t_ns <= now) {
 		hist_add(&w->lat, now - m.t_ns);
+		if (now - m.t_ns > w->worst_ns) {
+			w->worst_ns = now - m.t_ns;
+			w->worst_rx_ns = now;
+		}
+	}
 }
 
 /* ---- frames ---------------------------------------------------------- */
@@ -934,6 +940,7 @@ main(int argc, char **argv)
 	struct hist lat, hs, first;
 	uint64_t t_conn_end, t_meas, now, last_change, prev_events = 0, ev;
 	uint64_t first_rx = UINT64_MAX, last_rx = 0, bytes = 0, msgs = 0;
+	uint64_t worst = 0, worst_rx = 0;
 	uint64_t gaps = 0, missing = 0, dups = 0, reorders = 0, gap_msgs = 0;
 	uint64_t resyncs = 0;
 	uint64_t fs_min = UINT64_MAX, fs_max = 0, ls_min = UINT64_MAX, ls_max = 0;
@@ -1045,6 +1052,10 @@ main(int argc, char **argv)
 		hist_merge(&first, &w->first);
 		if (w->first_rx_ns && w->first_rx_ns < first_rx)
 			first_rx = w->first_rx_ns;
+		if (w->worst_ns > worst) {
+			worst = w->worst_ns;
+			worst_rx = w->worst_rx_ns;
+		}
 		if (w->last_rx_ns > last_rx)
 			last_rx = w->last_rx_ns;
 		bytes += w->bytes;
@@ -1118,6 +1129,10 @@ main(int argc, char **argv)
 	    min_ev, max_ev, fs_min == UINT64_MAX ? 0 : fs_min, fs_max,
 	    ls_min == UINT64_MAX ? 0 : ls_min, ls_max);
 	print_hist("latency_us", &lat, 1e3, true);
+	/* When the slowest event came, from the first one on: a stall at
+	 * the start of a run is a start-up transient, one later is not. */
+	printf("\"worst\":{\"latency_us\":%.1f,\"at_s\":%.3f},", worst / 1e3,
+	    worst && worst_rx > first_rx ? (double)(worst_rx - first_rx) / 1e9 : 0.0);
 	printf("\"seq\":{\"gaps\":%" PRIu64 ",\"missing\":%" PRIu64
 	    ",\"duplicates\":%" PRIu64 ",\"reorders\":%" PRIu64
 	    ",\"gap_messages\":%" PRIu64 ",\"state_resyncs\":%" PRIu64
