@@ -320,8 +320,11 @@ check_frozen(struct edge_sync *s, uint64_t now)
 	uint64_t gap = s->last_run_ms ? now - s->last_run_ms : 0;
 
 	s->last_run_ms = now;
-	if (gap >= WIRE_EDGE_TIMEOUT_MS / 2 && s->linked)
+	if (gap >= WIRE_EDGE_TIMEOUT_MS / 2 && s->linked) {
 		refilter(s, "the edge did not run", gap);
+		/* handled: the first heartbeat after it is no news */
+		s->last_hb_ok_ms = now;
+	}
 }
 
 /* ---- forwarding ------------------------------------------------------- */
