@@ -10,6 +10,7 @@ common_libfhcommon_la_SOURCES = \
 # bounded msgpack walk.  Per-target flags also keep these objects apart
 # from the copy of mpvalid.c compiled into libshmring.
 common_libfhcommon_la_SOURCES += \
-	%reldir%/event.c %reldir%/mpvalid.c %reldir%/mpvalid.h %reldir%/mphead.h
+	%reldir%/event.c %reldir%/mpvalid.c %reldir%/mpvalid.h %reldir%/mphead.h \
+	%reldir%/fnv.h
 common_libfhcommon_la_CFLAGS = $(AM_CFLAGS) $(MSGPACK_CFLAGS) $(JANSSON_CFLAGS)
 common_libfhcommon_la_LIBADD = $(MSGPACK_LIBS) $(JANSSON_LIBS)

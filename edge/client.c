@@ -44,6 +44,7 @@
 #include <msgpack.h>
 
 #include "edge.h"
+#include "fnv.h"
 #include "log.h"
 #include "mpread.h"
 #include "sync.h"
@@ -78,11 +79,7 @@ struct edge_ipcount {
 static unsigned
 iphash(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % IPTAB_SIZE;
+	return fh_fnv1a(s, strlen(s)) % IPTAB_SIZE;
 }
 
 unsigned

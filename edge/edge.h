@@ -181,8 +181,6 @@ int edge_hs_admit(struct edge *e, const struct sockaddr *sa);
 void edge_hs_created(struct edge *e, const struct lws *wsi);
 /* WSI's request has been read, or WSI is gone. */
 void edge_hs_done(struct edge *e, const struct lws *wsi);
-/* Connections from SA counted now. */
-unsigned edge_hs_count(const struct edge *e, const struct sockaddr *sa);
 void edge_hs_free(struct edge *e);
 
 /* ---- server.c: lws context and the callback switch ------------------ */

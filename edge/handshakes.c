@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "edge.h"
-#include "log.h"
+#include "fnv.h"
 
 #define ADDR_BUCKETS 1024
 #define CONN_BUCKETS 4096
@@ -57,11 +57,7 @@ struct edge_handshakes {
 static unsigned
 addr_hash(const uint8_t a[16])
 {
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a[i]) * 16777619u;
-	return h % ADDR_BUCKETS;
+	return fh_fnv1a(a, 16) % ADDR_BUCKETS;
 }
 
 static unsigned
@@ -184,20 +180,6 @@ edge_hs_done(struct edge *e, const struct lws *wsi)
 			free(c);
 			return;
 		}
-}
-
-unsigned
-edge_hs_count(const struct edge *e, const struct sockaddr *sa)
-{
-	const struct hs_addr *a;
-	uint8_t key[16];
-
-	if (e->hs == NULL || addr_key(sa, key) != 0)
-		return 0;
-	for (a = e->hs->addrs[addr_hash(key)]; a; a = a->next)
-		if (memcmp(a->a, key, 16) == 0)
-			return a->n;
-	return 0;
 }
 
 void

@@ -35,21 +35,9 @@
 #include <string.h>
 
 #include "mpread.h"
+#include "fnv.h"
 #include "pack.h"
 #include "state.h"
-
-static uint32_t
-hash_bytes(const void *p, uint32_t len)
-{
-	const uint8_t *b = p;
-	uint32_t h = 2166136261u;
-
-	for (uint32_t i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 16777619u;
-	}
-	return h;
-}
 
 static uint32_t
 pow2_at_least(uint32_t n)
@@ -145,7 +133,7 @@ block_new(struct hub_state *s, const struct mp_span *id,
 		dst[i]->len = len[i];
 		p += len[i] + 1;
 	}
-	b->hash = hash_bytes(id->p, id->len);
+	b->hash = fh_fnv1a(id->p, id->len);
 	b->start_ts = HUB_TS_NONE;
 	b->end_ts = HUB_TS_NONE;
 	b->status = BS_RUNNING;
@@ -269,7 +257,7 @@ hw_find(const struct hub_state *s, const void *name, uint32_t len, uint32_t h)
 static struct hub_hw *
 hw_get(struct hub_state *s, const void *name, uint32_t len)
 {
-	uint32_t h = hash_bytes(name, len);
+	uint32_t h = fh_fnv1a(name, len);
 	struct hub_hw *w = hw_find(s, name, len, h);
 
 	if (w)
@@ -376,7 +364,7 @@ static void
 apply_block_started(struct hub_state *s, const struct hub_ev *ev, int64_t ts)
 {
 	const struct mp_span *id = &ev->f[F_BS_ID];
-	uint32_t h = hash_bytes(id->p, id->len);
+	uint32_t h = fh_fnv1a(id->p, id->len);
 	struct hub_block *old = active_find(s, id->p, id->len, h), *b;
 
 	s->ctx.started++;
@@ -404,7 +392,7 @@ apply_block_executed(struct hub_state *s, const struct hub_ev *ev, int64_t ts,
 {
 	const struct mp_span *id = &ev->f[F_BE_ID];
 	const struct mp_span *res = &ev->f[F_BE_RESULT];
-	uint32_t h = hash_bytes(id->p, id->len);
+	uint32_t h = fh_fnv1a(id->p, id->len);
 	struct hub_block *b = active_find(s, id->p, id->len, h);
 
 	if (ev->status == BS_COMPLETED)
@@ -838,7 +826,7 @@ restore(struct hub_state *s, struct mp_cur *c)
 		    load_time(c, &ts) < 0 ||
 		    load_obj(c, &d, HUB_DETAILS_MAX, MP_MAP) < 0)
 			return -1;
-		if (hw_find(s, b.p, b.len, hash_bytes(b.p, b.len)))
+		if (hw_find(s, b.p, b.len, fh_fnv1a(b.p, b.len)))
 			return -1;
 		if (!(w = hw_get(s, b.p, b.len)))
 			return -1;
